@@ -1,0 +1,66 @@
+"""Generator configurations. Pure data: no torch, no I/O.
+
+`tiny` trains on a 2-core CPU and ships as the default; `base` is the same code, wider, for a GPU.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Index of each asset kind in the generator's kind tensor. The order is part of the weights'
+# contract (kind embedding rows, head order): append, never reorder.
+KINDS: tuple[str, ...] = ("texture", "sprite", "prop")
+KIND_INDEX: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
+TILEABLE_KINDS = frozenset({"texture"})
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    name: str = "tiny"
+    text_dim: int = 384            # all-MiniLM-L6-v2 sentence embedding size
+    noise_channels: int = 32       # channels of the spatial noise grid at the base resolution
+    kind_dim: int = 32             # kind embedding size
+    cond_dim: int = 256            # text + kind conditioning vector that drives every FiLM layer
+    # Channels from the base grid (size / stride) up to full resolution; each step doubles H, W.
+    channels: tuple[int, ...] = (192, 128, 64, 32, 16)
+
+    def __post_init__(self) -> None:
+        if len(self.channels) < 2:
+            raise ValueError("GeneratorConfig.channels needs at least two entries (base + one upsample)")
+        if any(c <= 0 for c in self.channels):
+            raise ValueError(f"GeneratorConfig.channels must be positive, got {self.channels}")
+
+    @property
+    def stride(self) -> int:
+        """Output pixels per noise-grid cell: image sizes must be multiples of this."""
+        return 2 ** (len(self.channels) - 1)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GeneratorConfig":
+        d = dict(d)
+        if "channels" in d:
+            d["channels"] = tuple(d["channels"])
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown generator config keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**d)
+
+
+CONFIGS: dict[str, GeneratorConfig] = {
+    "tiny": GeneratorConfig(name="tiny"),
+    "base": GeneratorConfig(name="base", noise_channels=64, cond_dim=512, channels=(512, 384, 256, 128, 64)),
+    # For tests only: trains and runs in milliseconds.
+    "test": GeneratorConfig(name="test", noise_channels=8, kind_dim=8, cond_dim=32, channels=(32, 16, 8)),
+}
+
+
+def get_config(name: str) -> GeneratorConfig:
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"unknown generator config {name!r}; choose one of {sorted(CONFIGS)}") from None

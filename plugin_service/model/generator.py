@@ -1,0 +1,103 @@
+"""The single-step text-conditioned generator. Network definition only: no I/O, no devices.
+
+forward(text_emb, noise, kind) -> image, all fixed-shape tensors, so the runner can capture it
+in a CUDA graph: nothing in forward branches on Python values that change per call. The kind is
+a per-item tensor; every kind-specific choice is a mask multiply, not an `if`.
+
+Textures tile because every layer is translation-equivariant on a torus: circular padding,
+nearest-neighbour upsampling (exactly periodic) and a spatial noise grid. Sprites and props
+additionally see coordinate channels (zeroed for textures) so they can learn where the canvas
+edge is and keep it transparent.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import KINDS, KIND_INDEX, GeneratorConfig
+
+
+def make_noise(seed: int, channels: int, height: int, width: int) -> torch.Tensor:
+    """Noise grid of one item from its own seed: [channels, height, width], CPU float32.
+
+    A private generator per item makes an asset a function of its seed alone, whatever batch
+    it lands in (DESIGN.md: determinism).
+    """
+    g = torch.Generator(device="cpu")
+    g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+    return torch.randn((channels, height, width), generator=g, dtype=torch.float32)
+
+
+def coord_grid(height: int, width: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """[1, 2, H, W] pixel-centre coordinates in (-1, 1)."""
+    ys = (torch.arange(height, device=device, dtype=dtype) + 0.5) / height * 2 - 1
+    xs = (torch.arange(width, device=device, dtype=dtype) + 0.5) / width * 2 - 1
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack((yy, xx)).unsqueeze(0)
+
+
+class CircularConv(nn.Conv2d):
+    """3x3 convolution on a torus: wrap-around padding keeps textures seamless."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__(cin, cout, 3, padding=1, padding_mode="circular")
+
+
+class FiLMBlock(nn.Module):
+    """Upsample x2 -> (conv, FiLM, LeakyReLU) x2. Coordinates enter each conv for objects."""
+
+    def __init__(self, cin: int, cout: int, cond_dim: int) -> None:
+        super().__init__()
+        self.conv1 = CircularConv(cin + 2, cout)
+        self.conv2 = CircularConv(cout, cout)
+        # One linear gives scale and shift for both convs: [B, 4 * cout].
+        self.film = nn.Linear(cond_dim, 4 * cout)
+        nn.init.zeros_(self.film.weight)
+        nn.init.zeros_(self.film.bias)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor, object_mask: torch.Tensor) -> torch.Tensor:
+        # x: [B, cin, h, w] -> [B, cout, 2h, 2w]; cond: [B, cond_dim]; object_mask: [B, 1, 1, 1]
+        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        coords = coord_grid(x.shape[2], x.shape[3], x.device, x.dtype) * object_mask
+        g1, b1, g2, b2 = self.film(cond)[:, :, None, None].chunk(4, dim=1)
+        x = self.conv1(torch.cat((x, coords.expand(x.shape[0], -1, -1, -1)), dim=1))
+        x = F.leaky_relu(x * (1 + g1) + b1, 0.2)
+        x = self.conv2(x)
+        return F.leaky_relu(x * (1 + g2) + b2, 0.2)
+
+
+class Generator(nn.Module):
+    def __init__(self, config: GeneratorConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config.channels
+        self.kind_embed = nn.Embedding(len(KINDS), config.kind_dim)
+        self.cond = nn.Sequential(
+            nn.Linear(config.text_dim + config.kind_dim, config.cond_dim),
+            nn.LeakyReLU(0.2),
+            nn.Linear(config.cond_dim, config.cond_dim),
+            nn.LeakyReLU(0.2),
+        )
+        self.stem = CircularConv(config.noise_channels + 2, c[0])
+        self.stem_bias = nn.Linear(config.cond_dim, c[0])  # text content enters the base grid directly
+        self.blocks = nn.ModuleList(FiLMBlock(a, b, config.cond_dim) for a, b in zip(c[:-1], c[1:]))
+        # Small per-kind heads; all are computed and the kind mask picks one (capture-friendly).
+        self.heads = nn.ModuleList(CircularConv(c[-1], 4) for _ in KINDS)
+
+    def forward(self, text_emb: torch.Tensor, noise: torch.Tensor, kind: torch.Tensor) -> torch.Tensor:
+        # text_emb: [B, text_dim]; noise: [B, noise_channels, H/stride, W/stride]; kind: [B] int64
+        # returns [B, 4, H, W] in [-1, 1]; alpha of textures is exactly 1.
+        kind_onehot = F.one_hot(kind, len(KINDS)).to(noise.dtype)                  # [B, K]
+        is_texture = kind_onehot[:, KIND_INDEX["texture"]].view(-1, 1, 1, 1)       # [B, 1, 1, 1]
+        object_mask = 1 - is_texture
+        cond = self.cond(torch.cat((text_emb.to(noise.dtype), self.kind_embed(kind).to(noise.dtype)), dim=1))
+        coords = coord_grid(noise.shape[2], noise.shape[3], noise.device, noise.dtype) * object_mask
+        x = self.stem(torch.cat((noise, coords.expand(noise.shape[0], -1, -1, -1)), dim=1))
+        x = F.leaky_relu(x + self.stem_bias(cond)[:, :, None, None], 0.2)
+        for block in self.blocks:
+            x = block(x, cond, object_mask)
+        out = sum(head(x) * kind_onehot[:, i].view(-1, 1, 1, 1) for i, head in enumerate(self.heads))
+        out = torch.tanh(out)
+        alpha = out[:, 3:4] * object_mask + is_texture  # textures are opaque
+        return torch.cat((out[:, :3], alpha), dim=1)

