@@ -1,0 +1,51 @@
+"""Projection discriminator with an auxiliary category head (training only, never served).
+
+Three signals from one trunk:
+  * realism (hinge),
+  * text match: projection of the caption embedding onto the image features, so a real image
+    with a mismatched caption scores low (matching-aware loss),
+  * category logits (AC-GAN style): tells the generator which coarse category it must look like.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import spectral_norm
+
+from plugin_service.model.config import KINDS
+
+
+class DownBlock(nn.Module):
+    """Strided conv first, then a 3x3 at the lower resolution: on 2 CPU cores the discriminator
+    costs more than the generator unless little work happens at full resolution."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.down = spectral_norm(nn.Conv2d(cin, cout, 4, stride=2, padding=1))
+        self.conv = spectral_norm(nn.Conv2d(cout, cout, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: [B, cin, h, w] -> [B, cout, h/2, w/2]
+        y = F.leaky_relu(self.down(x), 0.2)
+        return y + self.conv(F.leaky_relu(y, 0.2))
+
+
+class Discriminator(nn.Module):
+    def __init__(self, num_categories: int, text_dim: int = 384, channels: tuple[int, ...] = (16, 32, 64, 128, 192)) -> None:
+        super().__init__()
+        self.stem = spectral_norm(nn.Conv2d(4, channels[0], 3, padding=1))
+        self.blocks = nn.Sequential(*(DownBlock(a, b) for a, b in zip(channels, channels[1:])))
+        dim = channels[-1]
+        self.realism = spectral_norm(nn.Linear(dim, 1))
+        self.text_proj = spectral_norm(nn.Linear(text_dim, dim))
+        self.kind_proj = nn.Embedding(len(KINDS), dim)
+        self.category = nn.Linear(dim, num_categories)
+
+    def forward(self, image: torch.Tensor, text_emb: torch.Tensor, kind: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # image: [B, 4, 64, 64]; returns (score [B], category logits [B, C])
+        h = self.blocks(self.stem(image))
+        h = F.leaky_relu(h, 0.2).sum(dim=(2, 3))                       # [B, dim]
+        score = self.realism(h).squeeze(1)
+        score = score + (self.text_proj(text_emb) * h).sum(1) + (self.kind_proj(kind) * h).sum(1)
+        return score, self.category(h)

@@ -1,0 +1,281 @@
+"""`assetgen train`: the GAN training loop, top to bottom.
+
+Recipe (DESIGN.md's measured budget): hinge loss; projection discriminator that also judges text
+match (matching-aware: a real image with another category's caption is "fake"); an auxiliary
+category head (AC-GAN) that tells G which coarse category it must resemble; DiffAugment on
+everything D sees; category-balanced batches; EMA generator weights; channels_last on the CPU,
+bf16 autocast on CUDA. Resumable: everything needed to continue lives in RUN/checkpoint.*.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from plugin_service.model.config import KINDS, get_config
+from plugin_service.model.generator import Generator
+from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
+from plugin_service.model.text_encoder import TextEncoder
+
+from .augment import diff_augment
+from .dataset import BalancedSampler, augment_real, load_training_set, to_float
+from .discriminator import Discriminator
+from .samples import sample_grid
+
+
+@dataclass
+class TrainConfig:
+    config: str = "tiny"             # generator config name (plugin_service.model.config.CONFIGS)
+    batch: int = 32                  # images per step; raise on a GPU
+    kimg: float = 200.0              # stop after this many thousand real images shown to D
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.99)
+    ema_decay: float = 0.999         # per step; EMA weights are what ships
+    ema_start_kimg: float = 2.0      # plain copy before this: early EMA only averages noise
+    lambda_cls: float = 1.0          # weight of the auxiliary category loss (D and G)
+    lambda_mismatch: float = 0.5     # weight of the real-image / wrong-caption hinge term for D
+    category_caption_share: float = 0.25  # share of items captioned by their bare category name
+    embed_noise: float = 0.05        # gaussian noise on caption embeddings: unseen prompts land near seen ones
+    size: int = 64
+    seed: int = 0
+    log_every: int = 20
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    threads: int = 0                 # 0 = all cores
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, type=Path, help="folder written by `assetgen data build`")
+    p.add_argument("--out", required=True, type=Path, help="run folder: checkpoint, log, samples, exported model")
+    p.add_argument("--config", default="tiny", help="generator config: tiny (CPU), base (GPU)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--kimg", type=float, default=None, help="thousands of real images to train on (total, across resumes)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--model-name", default="assetgen-tiny", help="name written into the exported model manifest")
+    p.add_argument("--model-version", default="0.1.0")
+    p.add_argument("--sample-every", type=int, default=None)
+    p.add_argument("--checkpoint-every", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = TrainConfig(config=args.config)
+    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads"):
+        v = getattr(args, name, None)
+        if v is not None:
+            setattr(cfg, name, v)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    train(args.data, args.out, cfg, device=device, model_name=args.model_name, model_version=args.model_version)
+    return 0
+
+
+class Trainer:
+    def __init__(self, data_dir: Path, run_dir: Path, cfg: TrainConfig, device: str = "cpu") -> None:
+        self.cfg, self.run_dir, self.device = cfg, Path(run_dir), torch.device(device)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.device.type == "cpu":
+            torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+        torch.manual_seed(cfg.seed)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.data_dir = Path(data_dir)
+        self.data = load_training_set(self.data_dir, size=cfg.size)
+        gen_cfg = get_config(cfg.config)
+        if cfg.size % gen_cfg.stride:
+            raise ValueError(f"--size {cfg.size} is not a multiple of the {cfg.config} generator's stride {gen_cfg.stride}")
+        self.gen_cfg = gen_cfg
+        # Caption table: every caption, then every bare category name (for category_caption_share).
+        self.prompts = list(self.data.captions) + [c.replace("_", " ") for c in self.data.category_names]
+        self.embeddings = TextEncoder("cpu").encode(self.prompts).to(self.device)
+        self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
+        self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+        self.sampler = BalancedSampler(self.data.train, self.data.num_categories, seed=cfg.seed)
+        self.step, self.images_seen = 0, 0
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
+        self._resume()
+
+    # ---- state ---------------------------------------------------------------------------
+    def _state_tensors(self) -> dict[str, torch.Tensor]:
+        out = {}
+        for prefix, module in (("G.", self.G), ("D.", self.D), ("G_ema.", self.G_ema)):
+            out.update({prefix + k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()})
+        for prefix, opt in (("opt_g.", self.opt_g), ("opt_d.", self.opt_d)):
+            for pid, st in opt.state_dict()["state"].items():
+                for k, v in st.items():
+                    out[f"{prefix}{pid}.{k}"] = (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
+        out["torch_rng"] = torch.get_rng_state()
+        return out
+
+    def save_checkpoint(self) -> None:
+        tmp = self.run_dir / "checkpoint.safetensors.tmp"
+        save_file(self._state_tensors(), str(tmp))
+        os.replace(tmp, self.run_dir / "checkpoint.safetensors")
+        meta = {"step": self.step, "images_seen": self.images_seen, "train_config": self.cfg.to_json(),
+                "categories": self.data.category_names, "numpy_rng": self.rng.bit_generator.state}
+        (self.run_dir / "checkpoint.json").write_text(json.dumps(meta, indent=1))
+
+    def _resume(self) -> None:
+        ckpt, meta_path = self.run_dir / "checkpoint.safetensors", self.run_dir / "checkpoint.json"
+        if not (ckpt.exists() and meta_path.exists()):
+            return
+        meta = json.loads(meta_path.read_text())
+        if meta["categories"] != self.data.category_names:
+            raise ValueError(f"{self.run_dir} was trained on other categories; use a new --out folder for this data")
+        state = load_file(str(ckpt))
+        for prefix, module in (("G.", self.G), ("D.", self.D), ("G_ema.", self.G_ema)):
+            module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        for prefix, opt in (("opt_g.", self.opt_g), ("opt_d.", self.opt_d)):
+            sd = opt.state_dict()
+            per_param: dict[int, dict] = {}
+            for k, v in state.items():
+                if k.startswith(prefix):
+                    pid, name = k[len(prefix):].split(".", 1)
+                    per_param.setdefault(int(pid), {})[name] = v.to(self.device) if name != "step" else v
+            sd["state"] = per_param
+            opt.load_state_dict(sd)
+        torch.set_rng_state(state["torch_rng"])
+        self.rng.bit_generator.state = meta["numpy_rng"]
+        self.step, self.images_seen = meta["step"], meta["images_seen"]
+        print(f"resumed {self.run_dir} at step {self.step} ({self.images_seen / 1000:.1f} kimg)", flush=True)
+
+    # ---- one step ------------------------------------------------------------------------
+    def _batch(self):
+        cfg, split = self.cfg, self.data.train
+        idx = self.sampler.sample(cfg.batch)
+        kinds, cats = split.kinds[idx], split.categories[idx]
+        real = to_float(augment_real(split.images[idx], kinds, self.rng)).to(self.device)
+        prompt_ids = split.caption_ids[idx].clone()
+        use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
+        prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
+        emb = self.embeddings[prompt_ids.to(self.device)]
+        emb = F.normalize(emb + cfg.embed_noise * torch.randn_like(emb), dim=1)
+        return real, emb, kinds.to(self.device), cats.to(self.device)
+
+    def _noise(self, b: int) -> torch.Tensor:
+        s = self.cfg.size // self.gen_cfg.stride
+        return torch.randn(b, self.gen_cfg.noise_channels, s, s, device=self.device).contiguous(memory_format=torch.channels_last)
+
+    @staticmethod
+    def _premultiply(x: torch.Tensor) -> torch.Tensor:
+        # D sees premultiplied colour: what hides under alpha 0 cannot matter to it.
+        a = (x[:, 3:] + 1) / 2
+        return torch.cat(((x[:, :3] + 1) * a - 1, x[:, 3:]), dim=1)
+
+    def _d(self, x, emb, kinds):
+        return self.D(diff_augment(self._premultiply(x)), emb, kinds)
+
+    def train_step(self) -> dict[str, float]:
+        cfg = self.cfg
+        real, emb, kinds, cats = self._batch()
+        b = real.shape[0]
+        # Mismatched captions: rotate the batch; only pairs whose categories differ count.
+        perm = torch.roll(torch.arange(b, device=self.device), 1)
+        differs = (cats != cats[perm]).float()
+
+        with self.autocast:
+            with torch.no_grad():
+                fake = self.G(emb, self._noise(b), kinds)
+            d_real, cls_real = self._d(real, emb, kinds)
+            d_fake, _ = self._d(fake, emb, kinds)
+            d_mis, _ = self._d(real, emb[perm], kinds)
+            loss_d = (F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+                      + cfg.lambda_mismatch * (F.relu(1 + d_mis) * differs).sum() / differs.sum().clamp(min=1)
+                      + cfg.lambda_cls * F.cross_entropy(cls_real.float(), cats))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+
+        with self.autocast:
+            fake = self.G(emb, self._noise(b), kinds)
+            g_score, cls_fake = self._d(fake, emb, kinds)
+            loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+
+        self.step += 1
+        self.images_seen += b
+        decay = cfg.ema_decay if self.images_seen >= cfg.ema_start_kimg * 1000 else 0.0
+        with torch.no_grad():
+            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                pe.lerp_(p, 1 - decay)
+        return {
+            "loss_d": loss_d.item(), "loss_g": loss_g.item(),
+            "d_real": d_real.float().mean().item(), "d_fake": d_fake.float().mean().item(),
+            "acc_real": (cls_real.argmax(1) == cats).float().mean().item(),
+            "acc_fake": (cls_fake.argmax(1) == cats).float().mean().item(),
+        }
+
+    # ---- outputs -------------------------------------------------------------------------
+    def write_samples(self) -> Path:
+        path = self.run_dir / "samples" / f"step_{self.step:07d}.png"
+        sample_grid(self.G_ema, self.data.category_names, self.data.category_kinds, path, device=self.device)
+        return path
+
+    def export(self, out_dir: Path, name: str, version: str) -> Path:
+        sources = self.data_dir / "SOURCES.json"
+        data_info = {
+            "categories": self.data.category_names,
+            "category_kinds": [KINDS[k] for k in self.data.category_kinds],
+            "train_images": int(len(self.data.train.images)),
+            "held_out_images": int(len(self.data.held_out.images)),
+            "sources": json.loads(sources.read_text()) if sources.exists() else {},
+            "kimg": round(self.images_seen / 1000, 1),
+            "train_config": self.cfg.to_json(),
+        }
+        manifest = Manifest(
+            name=name, version=version, config=self.gen_cfg, kinds=default_kinds(self.gen_cfg, native=self.cfg.size),
+            text_encoder=default_text_encoder(),
+            license="Weights: GPL-2.0-or-later (trained on GPL/CC-BY-SA game art; see data.sources)",
+            data=data_info,
+        )
+        return save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest)
+
+
+def train(data_dir: Path, run_dir: Path, cfg: TrainConfig, device: str = "cpu",
+          model_name: str = "assetgen-tiny", model_version: str = "0.1.0") -> Trainer:
+    t = Trainer(data_dir, run_dir, cfg, device=device)
+    log = open(t.run_dir / "train.log", "a")
+    target = int(cfg.kimg * 1000)
+    print(f"training {cfg.config} on {len(t.data.train.images)} images, {t.data.num_categories} categories, "
+          f"{len(t.prompts)} prompts; to {cfg.kimg} kimg on {device}", flush=True)
+    tick, tick_images = time.time(), t.images_seen
+    while t.images_seen < target:
+        stats = t.train_step()
+        if not all(math.isfinite(v) for v in stats.values()):
+            raise FloatingPointError(f"step {t.step}: non-finite losses {stats}")
+        if t.step % cfg.log_every == 0:
+            now = time.time()
+            stats.update(step=t.step, kimg=round(t.images_seen / 1000, 2), img_s=round((t.images_seen - tick_images) / (now - tick), 1))
+            tick, tick_images = now, t.images_seen
+            line = json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in stats.items()})
+            log.write(line + "\n")
+            log.flush()
+            print(line, flush=True)
+        if t.step % cfg.checkpoint_every == 0:
+            t.save_checkpoint()
+            t.export(t.run_dir / "model", model_name, model_version)
+        if t.step % cfg.sample_every == 0:
+            t.write_samples()
+    t.save_checkpoint()
+    t.export(t.run_dir / "model", model_name, model_version)
+    t.write_samples()
+    log.close()
+    return t
