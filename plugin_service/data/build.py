@@ -4,7 +4,7 @@ Reads game art from Debian packages (Wesnoth units/items/scenery, Minetest textu
 GIMP patterns) and writes the dataset the trainer consumes:
 
     DIR/images/<kind>/<category>/<source>-<n>.png   64x64; sprite/prop RGBA, texture RGB tileable
-    DIR/index.jsonl                                  one {"path","kind","category","caption","source","license"} per image
+    DIR/index.jsonl                                  one {"path","kind","category","caption","source","license","origin"} per image
     DIR/SOURCES.json                                 per package: version, license, images, categories
     DIR/summary.json                                 counts per kind and category
 
@@ -386,8 +386,12 @@ def build_dataset(out: Path, sources: list[str] | None = None, install: bool = T
         rel = Path("images") / kind / cat / f"{src}-{counters[(cat, src)]}.png"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(img, "RGB" if kind == "texture" else "RGBA").save(out / rel, optimize=False)
+        # origin: the source file, so evaluation can hold out whole source images (a sprite's
+        # flips and rotations must not sit on both sides of a train/held-out split).
+        origin = Path(r["file"]).relative_to(roots[src]).as_posix()
         index_lines.append(json.dumps({"path": rel.as_posix(), "kind": kind, "category": cat,
-                                       "caption": r["caption"], "source": src, "license": r["license"]}))
+                                       "caption": r["caption"], "source": src, "license": r["license"],
+                                       "origin": origin}))
         si = src_info.setdefault(src, {"package": src, "images": 0, "categories": set(), "licenses": Counter()})
         si["images"] += 1
         si["categories"].add(cat)
