@@ -1,0 +1,107 @@
+"""ServiceConfig: every knob of `assetgen serve`, validated when built.
+
+Each flag also reads an ASSETGEN_* environment variable (flag beats env beats default), so a
+container sets ASSETGEN_MODELS=/models and a developer types --models. No torch, no grpc here.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DEFAULT_PORT = 50051
+DEFAULT_MODEL = "assetgen-tiny"
+DEVICES = ("auto", "cpu", "cuda")
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    host: str = "127.0.0.1"          # loopback by default: exposing the port is a deliberate choice
+    port: int = DEFAULT_PORT         # 0 = any free port (tests); the bound port is logged
+    models: Path = Path("models")    # folder of model directories; requests name models inside it
+    model: str = ""                  # default model; "" = assetgen-tiny if present, else the only one
+    device: str = "auto"             # auto = cuda when torch sees one, else cpu
+    threads: int = 0                 # torch intra-op threads; 0 = torch's default. On a CPU shared
+                                     # with other jobs, 1 avoids oversubscription stalls.
+    max_batch: int = 64              # images per forward pass
+    max_batch_pixels: int = 1 << 20  # pixels per forward pass: big images batch fewer at a time
+                                     # (64 at 128 px, 16 at 256 px, 1 at 1024 px) to bound memory
+    max_wait_ms: float = 2.0         # how long a not-full batch waits for company
+    max_queued_images: int = 1024    # beyond this, new requests get RESOURCE_EXHAUSTED
+    max_count: int = 64              # images per request
+    max_prompt_chars: int = 512
+    chunk_size: int = MIB            # bytes of asset data per stream message (gRPC's default
+                                     # message limit is 4 MiB; 1 MiB keeps memory per stream low)
+    encode_threads: int = 2          # PNG encoding pool (zlib releases the GIL)
+    grace_s: float = 10.0            # on SIGTERM/SIGINT, how long in-flight calls may finish
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.port <= 65535:
+            problems.append(f"port {self.port} is not in 0..65535")
+        if self.device not in DEVICES:
+            problems.append(f"device {self.device!r} is not one of {', '.join(DEVICES)}")
+        for name in ("max_batch", "max_batch_pixels", "max_queued_images", "max_count", "max_prompt_chars", "chunk_size", "encode_threads"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1 (got {getattr(self, name)})")
+        if self.threads < 0:
+            problems.append(f"threads must be 0 (torch default) or more (got {self.threads})")
+        if self.max_wait_ms < 0 or self.grace_s < 0:
+            problems.append("max_wait_ms and grace_s must not be negative")
+        if self.chunk_size > 4 * MIB - 64 * 1024:
+            problems.append(f"chunk_size {self.chunk_size} would exceed gRPC's 4 MiB message limit with metadata")
+        if problems:
+            raise ValueError("invalid service config: " + "; ".join(problems))
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+# Flags of `assetgen serve`: (flag, field, type, help). Env var = ASSETGEN_<FIELD upper>.
+_FLAGS: list[tuple[str, str, type, str]] = [
+    ("--host", "host", str, "interface to listen on (0.0.0.0 for all)"),
+    ("--port", "port", int, "TCP port; 0 picks a free one"),
+    ("--models", "models", Path, "folder holding model directories"),
+    ("--model", "model", str, "default model when a request leaves it empty (default: assetgen-tiny or the only one)"),
+    ("--device", "device", str, "auto, cpu or cuda"),
+    ("--threads", "threads", int, "torch CPU threads (0 = torch default)"),
+    ("--max-batch", "max_batch", int, "images per forward pass"),
+    ("--max-batch-pixels", "max_batch_pixels", int, "pixels per forward pass (bounds memory for big sizes)"),
+    ("--max-wait-ms", "max_wait_ms", float, "how long a partial batch waits for more requests"),
+    ("--max-queued-images", "max_queued_images", int, "queue bound; beyond it requests get RESOURCE_EXHAUSTED"),
+    ("--grace", "grace_s", float, "seconds in-flight calls get to finish on SIGTERM/SIGINT"),
+]
+
+
+def env_name(field_name: str) -> str:
+    return "ASSETGEN_" + field_name.upper().removesuffix("_S")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = ServiceConfig()
+    for flag, name, _type, help_text in _FLAGS:
+        env = env_name(name)
+        parser.add_argument(flag, dest=name, default=None, help=f"{help_text} [env {env}; default {getattr(defaults, name)!s}]")
+
+
+def from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> ServiceConfig:
+    """Flag, else ASSETGEN_* env var, else the dataclass default; converted and validated."""
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in fields(ServiceConfig)}
+    values = {}
+    for flag, name, type_, _help in _FLAGS:
+        raw = getattr(args, name, None)
+        source = flag
+        if raw is None and env_name(name) in environ:
+            raw, source = environ[env_name(name)], env_name(name)
+        if raw is None:
+            continue
+        try:
+            values[name] = type_(raw)
+        except ValueError:
+            raise ValueError(f"{source}={raw!r} is not a valid {type_.__name__}") from None
+    assert set(values) <= known
+    return ServiceConfig(**values)

@@ -1,0 +1,212 @@
+"""The scheduler: queues images per shape, forms batches, runs them, hands results back.
+
+Lives on the event loop. Model compute goes to one worker thread (torch is never called on
+the loop and never from two threads at once); PNG encoding goes to a small pool, so encoding
+batch N overlaps computing batch N+1. Which images run together is decided by the pure
+function batching.next_batch; this module only owns the timing, the threads and delivery.
+
+Results come back through a JobStream per job: an async iterator of AssetResult that raises
+ServiceError if the job fails (cancelled, deadline passed before compute, runner error).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .batching import KeyQueue, next_batch
+from .catalog import ModelCatalog
+from .config import ServiceConfig
+from .encode import encode_asset
+from .jobs import AssetResult, Job, RunBatch, ServiceError, ShapeKey, WorkItem
+
+log = logging.getLogger(__name__)
+
+DROP_MESSAGES = {
+    "CANCELLED": "the request was cancelled before it was computed",
+    "DEADLINE_EXCEEDED": "the deadline passed while the request waited in the queue; allow more time "
+                         "or ask for fewer or smaller assets",
+}
+
+
+class JobStream:
+    """One job's results, in the order they finish (not necessarily index order)."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.remaining = job.count
+        self.error: ServiceError | None = None
+        self._events: asyncio.Queue[AssetResult | ServiceError] = asyncio.Queue()
+
+    @property
+    def finished(self) -> bool:
+        return self.error is not None or self.remaining == 0
+
+    def _deliver(self, result: AssetResult) -> None:
+        if not self.finished:
+            self.remaining -= 1
+            self._events.put_nowait(result)
+
+    def _fail(self, error: ServiceError) -> None:
+        if not self.finished:
+            self.error = error
+            self.job.cancelled = True  # its other queued images are dropped, not computed
+            self._events.put_nowait(error)
+
+    async def __aiter__(self) -> AsyncIterator[AssetResult]:
+        delivered = 0
+        while delivered < self.job.count:
+            event = await self._events.get()
+            if isinstance(event, ServiceError):
+                raise event
+            delivered += 1
+            yield event
+
+
+@dataclass
+class SchedulerStats:
+    batches: int = 0
+    images: int = 0
+    largest_batch: int = 0
+    dropped: int = 0
+
+
+class Scheduler:
+    def __init__(self, runner, catalog: ModelCatalog, config: ServiceConfig) -> None:
+        self.runner = runner
+        self.catalog = catalog
+        self.config = config
+        self.stats = SchedulerStats()
+        self.ready = False
+        self._draining = False
+        self._queues: dict[ShapeKey, KeyQueue] = {}
+        self._queued = 0
+        self._streams: dict[Job, JobStream] = {}
+        self._wakeup = asyncio.Event()
+        self._compute = ThreadPoolExecutor(1, thread_name_prefix="assetgen-compute")
+        self._encode = ThreadPoolExecutor(config.encode_threads, thread_name_prefix="assetgen-encode")
+        self._encoding: set[asyncio.Task] = set()
+        self._loop_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Load and warm the models in the compute thread, then start batching."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._compute, self.runner.load)
+        await loop.run_in_executor(self._compute, self.runner.warm_up)
+        self._loop_task = loop.create_task(self._run_forever(), name="assetgen-scheduler")
+        self.ready = True
+
+    def submit(self, job: Job) -> JobStream:
+        if self._draining:
+            raise ServiceError("UNAVAILABLE", "the server is shutting down; retry on another instance")
+        if not self.ready:
+            raise ServiceError("UNAVAILABLE", "the server is still loading and warming its models; retry shortly "
+                                              "(health turns SERVING when ready)")
+        if self._queued + job.count > self.config.max_queued_images:
+            raise ServiceError(
+                "RESOURCE_EXHAUSTED",
+                f"the server queue is full ({self._queued} images waiting, limit "
+                f"{self.config.max_queued_images}); retry with backoff or ask for fewer assets",
+            )
+        stream = JobStream(job)
+        self._streams[job] = stream
+        now = time.monotonic()
+        queue = self._queues.setdefault(job.key, KeyQueue())
+        for index in range(job.count):
+            queue.push(WorkItem(job, index, now))
+        self._queued += job.count
+        self._wakeup.set()
+        return stream
+
+    def cancel(self, job: Job, message: str = "cancelled by the client") -> None:
+        """Fail the job with CANCELLED; its queued images are dropped at the next batch decision."""
+        stream = self._streams.get(job)
+        job.cancelled = True
+        if stream is not None:
+            self._finish(stream, ServiceError("CANCELLED", message))
+        self._wakeup.set()
+
+    def _finish(self, stream: JobStream, error: ServiceError | None = None) -> None:
+        if error is not None:
+            stream._fail(error)
+        if stream.finished:
+            self._streams.pop(stream.job, None)
+
+    async def _run_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        max_wait = self.config.max_wait_ms / 1000.0
+        while True:
+            plan = next_batch(self._queues, time.monotonic(), self.config.max_batch, max_wait,
+                              self.config.max_batch_pixels)
+            self._queued -= len(plan.dropped) + len(plan.batch)
+            self.stats.dropped += len(plan.dropped)
+            for item, code in plan.dropped:
+                stream = self._streams.get(item.job)
+                if stream is not None:
+                    self._finish(stream, ServiceError(code, DROP_MESSAGES[code]))
+            if not plan.batch:
+                self._wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), plan.wait_s)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            batch = plan.batch
+            run = RunBatch(plan.key, tuple(i.job.prompt for i in batch), tuple(i.seed for i in batch))
+            try:
+                pixels = await loop.run_in_executor(self._compute, self.runner.run, run)
+            except Exception as e:  # one bad batch fails its jobs, never the server
+                log.exception("batch %s of %d failed", plan.key, len(batch))
+                for item in batch:
+                    stream = self._streams.get(item.job)
+                    if stream is not None:
+                        self._finish(stream, ServiceError("INTERNAL", f"generation failed: {e}"))
+                continue
+            self.stats.batches += 1
+            self.stats.images += len(batch)
+            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+            for item, item_pixels in zip(batch, pixels):
+                if item.job in self._streams:
+                    task = loop.create_task(self._encode_and_deliver(item, item_pixels))
+                    self._encoding.add(task)
+                    task.add_done_callback(self._encoding.discard)
+
+    async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray) -> None:
+        job = item.job
+        channels = self.catalog.get(job.model).manifest.kinds[job.kind].channels
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._encode, encode_asset, job, item.index, pixels, channels)
+        except Exception as e:
+            log.exception("encoding %s #%d failed", job.kind, item.index)
+            stream = self._streams.get(job)
+            if stream is not None:
+                self._finish(stream, ServiceError("INTERNAL", f"encoding failed: {e}"))
+            return
+        stream = self._streams.get(job)
+        if stream is not None:
+            stream._deliver(result)
+            self._finish(stream)
+
+    def drain(self) -> None:
+        """Refuse new jobs (UNAVAILABLE); queued and running ones still finish."""
+        self._draining = True
+
+    async def close(self) -> None:
+        self.drain()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            try:
+                await self._loop_task
+            except asyncio.CancelledError:
+                pass
+        for stream in list(self._streams.values()):
+            self._finish(stream, ServiceError("UNAVAILABLE", "the server shut down before this request finished"))
+        self._compute.shutdown(wait=True, cancel_futures=True)
+        self._encode.shutdown(wait=True, cancel_futures=True)
+        self.ready = False

@@ -1,0 +1,91 @@
+"""AssetRequest -> Job, or a ServiceError whose message says exactly what to change.
+
+Pure: no grpc, no torch, no clock (the caller passes `now`), so every rule is unit-tested.
+Model-dependent limits (kinds, sizes) come from the manifest; server limits from ServiceConfig.
+"""
+from __future__ import annotations
+
+import secrets
+
+from .catalog import ModelCatalog
+from .config import ServiceConfig
+from .jobs import FORMATS, KIND_NAMES, PRIORITIES, AssetRequest, Job, ServiceError
+
+SEED_BITS = 32  # server-picked seeds stay short enough to read aloud and type back
+
+
+def _invalid(message: str) -> ServiceError:
+    return ServiceError("INVALID_ARGUMENT", message)
+
+
+def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig, now: float) -> Job:
+    prompt = request.prompt.strip()
+    if not prompt:
+        raise _invalid("prompt is empty: describe the asset in words, e.g. 'mossy cobblestone wall'")
+    if len(request.prompt) > config.max_prompt_chars:
+        raise _invalid(
+            f"prompt is {len(request.prompt)} characters; shorten it to at most {config.max_prompt_chars}"
+        )
+
+    entry = catalog.get(request.model)
+    manifest = entry.manifest
+
+    if request.kind not in KIND_NAMES:
+        raise _invalid(f"kind {request.kind!r} is unknown; choose one of: {', '.join(KIND_NAMES)}")
+    spec = manifest.kinds.get(request.kind)
+    if spec is None:
+        raise _invalid(
+            f"model {manifest.name!r} does not make {request.kind}s; it makes: {', '.join(manifest.kinds)}"
+        )
+
+    width = request.width or spec.native_size
+    height = request.height or spec.native_size
+    if not manifest.allows_size(request.kind, width, height):
+        allowed = ", ".join(str(s) for s in spec.sizes)
+        raise _invalid(
+            f"size {width}x{height} is not allowed for {request.kind} on model {manifest.name!r}; "
+            f"width and height must each be one of: {allowed} (0 = native {spec.native_size})"
+        )
+
+    count = request.count or 1
+    if not 1 <= count <= config.max_count:
+        raise _invalid(
+            f"count {request.count} is out of range; ask for 1..{config.max_count} assets per request "
+            f"(send several requests for more)"
+        )
+
+    if request.format not in FORMATS:
+        raise _invalid(f"format {request.format!r} is unknown; choose one of: {', '.join(FORMATS)}")
+
+    tileable = spec.tileable if request.tileable is None else request.tileable
+    if tileable and not spec.tileable:
+        raise _invalid(f"{request.kind}s cannot tile on model {manifest.name!r}; leave tileable unset or false")
+
+    if request.priority not in PRIORITIES:
+        raise _invalid(f"priority {request.priority!r} is unknown; choose one of: {', '.join(PRIORITIES)}")
+
+    deadline = None
+    if request.timeout_s is not None:
+        if request.timeout_s <= 0:
+            raise ServiceError("DEADLINE_EXCEEDED", "the deadline passed before the request was queued; allow more time")
+        deadline = now + request.timeout_s
+
+    seed = request.seed if request.seed is not None else secrets.randbits(SEED_BITS)
+    if not 0 <= seed < 2**64:
+        raise _invalid(f"seed {seed} does not fit in an unsigned 64-bit integer")
+
+    return Job(
+        tag=request.tag,
+        model=manifest.name,
+        model_version=manifest.version,
+        kind=request.kind,
+        prompt=prompt,
+        width=width,
+        height=height,
+        count=count,
+        seed=seed,
+        format=request.format,
+        tileable=tileable,
+        priority=request.priority,
+        deadline=deadline,
+    )
