@@ -1,0 +1,186 @@
+"""Client-side types: the Asset a caller gets back, the request builder, chunk reassembly.
+
+Shared by the sync and asyncio clients. Callers see plain dataclasses and strings ("texture",
+"png"); only this package and the server's servicer know the proto messages.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+import grpc
+
+from ..proto.assetgen.v1 import assetgen_pb2 as pb
+
+KINDS = {"texture": pb.ASSET_KIND_TEXTURE, "sprite": pb.ASSET_KIND_SPRITE, "prop": pb.ASSET_KIND_PROP}
+FORMATS = {"png": pb.OUTPUT_FORMAT_PNG, "rgba8": pb.OUTPUT_FORMAT_RGBA8, "rgba": pb.OUTPUT_FORMAT_RGBA8}
+PRIORITIES = {"interactive": pb.PRIORITY_INTERACTIVE, "background": pb.PRIORITY_BACKGROUND}
+_KIND_NAMES = {v: k for k, v in KINDS.items()}
+_FORMAT_NAMES = {pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8"}
+
+
+class ChunkError(Exception):
+    """The stream broke the chunking contract (gap, overlap, size or hash mismatch)."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    tag: str
+    index: int
+    seed: int
+    kind: str             # "texture", "sprite", "prop"
+    width: int
+    height: int
+    format: str           # "png" or "rgba8"
+    channels: int
+    tileable: bool
+    model: str
+    model_version: str
+    sha256: str
+    data: bytes = field(repr=False)
+
+    def image(self):
+        """A PIL image (decoded PNG, or the raw RGBA8 bytes wrapped)."""
+        from PIL import Image
+
+        if self.format == "rgba8":
+            return Image.frombytes("RGBA", (self.width, self.height), self.data)
+        image = Image.open(io.BytesIO(self.data))
+        image.load()
+        return image
+
+    def pixels(self):
+        """[height, width, channels] uint8 numpy array."""
+        import numpy as np
+
+        return np.asarray(self.image())
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    kind: str
+    native_size: int
+    sizes: tuple[int, ...]
+    channels: int
+    tileable: bool
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    is_default: bool
+    kinds: dict[str, KindInfo]
+    formats: tuple[str, ...]
+    limits: dict[str, int]
+    license: str
+
+
+def build_request(prompt: str, kind: str = "texture", *, model: str = "", width: int = 0, height: int = 0,
+                  size: int = 0, count: int = 1, seed: int | None = None, format: str = "png",
+                  tileable: bool | None = None, priority: str = "interactive") -> pb.GenerateRequest:
+    """Keyword arguments -> GenerateRequest. Unknown names fail here; ranges are the server's call."""
+    for name, value, table in (("kind", kind, KINDS), ("format", format, FORMATS), ("priority", priority, PRIORITIES)):
+        if value not in table:
+            raise ValueError(f"{name} {value!r} is unknown; choose one of: {', '.join(table)}")
+    request = pb.GenerateRequest(
+        model=model, kind=KINDS[kind], prompt=prompt, width=width or size, height=height or size,
+        count=count, format=FORMATS[format], priority=PRIORITIES[priority],
+    )
+    if seed is not None:
+        request.seed = seed
+    if tileable is not None:
+        request.tileable = tileable
+    return request
+
+
+def model_info_from_proto(msg: pb.ModelInfo) -> ModelInfo:
+    kinds = {
+        _KIND_NAMES[k.kind]: KindInfo(_KIND_NAMES[k.kind], k.native_size, tuple(k.sizes), k.channels, k.tileable)
+        for k in msg.kinds if k.kind in _KIND_NAMES
+    }
+    limits = {f.name: getattr(msg.limits, f.name) for f in msg.limits.DESCRIPTOR.fields}
+    return ModelInfo(msg.name, msg.version, msg.is_default, kinds,
+                     tuple(_FORMAT_NAMES.get(f, str(f)) for f in msg.formats), limits, msg.license)
+
+
+@dataclass
+class _Partial:
+    first: pb.Asset
+    buffer: bytearray
+
+
+class ChunkAssembler:
+    """Feed every Asset message; get an Asset back when its last chunk arrives, else None.
+
+    Chunks of one asset arrive in offset order (gRPC keeps a stream's order), but chunks of
+    different assets may interleave in a Session, so partial assets are keyed by (tag, index).
+    """
+
+    def __init__(self) -> None:
+        self._partial: dict[tuple[str, int], _Partial] = {}
+
+    @property
+    def pending(self) -> int:
+        return len(self._partial)
+
+    def add(self, msg: pb.Asset) -> Asset | None:
+        key = (msg.tag, msg.index)
+        part = self._partial.get(key)
+        if part is None:
+            if msg.offset != 0:
+                raise ChunkError(f"asset {key} starts at offset {msg.offset}, expected 0 (first chunk lost?)")
+            part = _Partial(msg, bytearray())
+        elif msg.offset != len(part.buffer):
+            raise ChunkError(f"asset {key}: chunk at offset {msg.offset}, expected {len(part.buffer)}")
+        elif msg.total_size != part.first.total_size or msg.sha256 != part.first.sha256:
+            raise ChunkError(f"asset {key}: chunk metadata changed mid-asset")
+        part.buffer += msg.data
+        if len(part.buffer) > msg.total_size:
+            raise ChunkError(f"asset {key}: {len(part.buffer)} bytes received, more than total_size {msg.total_size}")
+        if len(part.buffer) < msg.total_size:
+            self._partial[key] = part
+            return None
+        self._partial.pop(key, None)
+        data = bytes(part.buffer)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != msg.sha256:
+            raise ChunkError(f"asset {key}: sha256 {digest} does not match the announced {msg.sha256}")
+        return Asset(
+            tag=msg.tag, index=msg.index, seed=msg.seed, kind=_KIND_NAMES.get(msg.kind, str(msg.kind)),
+            width=msg.width, height=msg.height, format=_FORMAT_NAMES.get(msg.format, str(msg.format)),
+            channels=msg.channels, tileable=msg.tileable, model=msg.model, model_version=msg.model_version,
+            sha256=msg.sha256, data=data,
+        )
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """One thing that happened to a tag: an asset arrived, the tag is done, or it failed."""
+    tag: str
+    asset: Asset | None = None
+    done: bool = False                       # every asset of the tag has arrived
+    code: grpc.StatusCode | None = None      # set when the tag failed (CANCELLED when cancelled)
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.code is not None
+
+
+_CODES = {c.value[0]: c for c in grpc.StatusCode}
+
+
+def session_event(msg: pb.SessionResponse, assembler: ChunkAssembler) -> SessionEvent | None:
+    """SessionResponse -> SessionEvent, or None while an asset's chunks are still arriving."""
+    which = msg.WhichOneof("event")
+    if which == "asset":
+        asset = assembler.add(msg.asset)
+        return None if asset is None else SessionEvent(asset.tag, asset=asset)
+    if which == "done":
+        return SessionEvent(msg.done.tag, done=True)
+    if which == "error":
+        return SessionEvent(msg.error.tag, code=_CODES.get(msg.error.code, grpc.StatusCode.UNKNOWN),
+                            message=msg.error.message)
+    return None  # a newer server's event this client does not know: skip it

@@ -1,0 +1,127 @@
+"""Shared fixtures: a small random-weight model folder and one real server for the whole run.
+
+The model is the "test" generator config with random weights, written with the real
+save_model_dir, so tests never depend on a trained model (or on models/ at all). The server
+is the real AssetGenServer on a free loopback port, in a background thread with its own
+event loop; tests talk to it through the real client over gRPC.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+TEST_MODEL = "assetgen-test"
+TEXTURE_ONLY_MODEL = "assetgen-test-textures"
+
+
+def build_test_model(path: Path, kinds: tuple[str, ...] = ("texture", "sprite", "prop"), seed: int = 0) -> Path:
+    import torch
+
+    from plugin_service.model.config import get_config
+    from plugin_service.model.generator import Generator
+    from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
+
+    config = get_config("test")
+    torch.manual_seed(seed)
+    generator = Generator(config)
+    with torch.no_grad():  # FiLM starts at zero; random FiLM makes prompts change the pixels more
+        for block in generator.blocks:
+            block.film.weight.normal_(0, 0.05)
+    all_kinds = default_kinds(config, native=64)
+    manifest = Manifest(
+        name=path.name, version=f"test-{seed}", config=config,
+        kinds={k: all_kinds[k] for k in kinds}, text_encoder=default_text_encoder(),
+        license="MIT (test weights)",
+    )
+    return save_model_dir(path, generator, manifest)
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("models")
+    build_test_model(root / TEST_MODEL)
+    build_test_model(root / TEXTURE_ONLY_MODEL, kinds=("texture",), seed=1)
+    return root
+
+
+class ServerThread:
+    """A real AssetGenServer in a daemon thread. start() returns once the port is bound
+    (health NOT_SERVING); warm() lets it load and warm the models."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.server = None
+        self.port: int | None = None
+        self.error: BaseException | None = None
+        self._bound = threading.Event()
+        self._go_warm = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="assetgen-test-server", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> "ServerThread":
+        self._thread.start()
+        if not self._bound.wait(60) or self.error:
+            raise RuntimeError(f"test server did not start: {self.error!r}")
+        return self
+
+    def warm(self) -> None:
+        self._go_warm.set()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._go_warm.set()
+        self._thread.join(60)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as e:  # surfaced by start() or the tests' calls
+            self.error = e
+            self._bound.set()
+
+    async def _serve(self) -> None:
+        from plugin_service.service.server import AssetGenServer
+
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.server = AssetGenServer(self.config)
+        self.port = await self.server.start()
+        self._bound.set()
+        await asyncio.get_running_loop().run_in_executor(None, self._go_warm.wait)
+        await self.server.warm()
+        await self._stop.wait()
+        await self.server.stop(grace_s=5)
+
+
+@pytest.fixture(scope="session")
+def server(models_dir):
+    """One warm server for all integration tests; `server.status_before_warm` is what health
+    said between binding the port and loading the models."""
+    from plugin_service.client import AssetGenClient
+    from plugin_service.service.config import ServiceConfig
+
+    config = ServiceConfig(host="127.0.0.1", port=0, models=models_dir, model=TEST_MODEL, device="cpu", threads=1)
+    thread = ServerThread(config).start()
+    with AssetGenClient(thread.address) as client:
+        thread.status_before_warm = client.health_status()
+        thread.warm()
+        client.wait_ready(timeout=120)
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture()
+def client(server):
+    from plugin_service.client import AssetGenClient
+
+    with AssetGenClient(server.address) as c:
+        yield c
