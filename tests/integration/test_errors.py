@@ -65,3 +65,24 @@ def test_client_deadline_is_honoured_while_queued(server, client):
 def test_client_library_rejects_unknown_names_before_sending(client):
     with pytest.raises(ValueError, match="texture, sprite, prop"):
         next(client.generate("x", "wall"))
+
+
+def test_full_queue_is_resource_exhausted_for_that_tag_only(client):
+    models, _ = client.list_models()
+    limit = models[0].limits["max_queued_images"]
+    fill = limit // 64  # tags of 64 big textures (one per forward pass) that fill the queue
+    session = client.session()
+    try:
+        for i in range(fill):
+            session.submit(f"fill-{i}", "endless wall", "texture", size=1024, count=64, seed=i,
+                           priority="background")
+        session.submit("one-too-many", "endless wall", "texture", size=1024, count=64, seed=99)
+        for event in session:
+            if event.failed:
+                assert event.tag == "one-too-many", event.message
+                assert event.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+                assert "retry" in event.message and str(limit) in event.message
+                break
+    finally:
+        session.abort()  # cancels the fill tags: their queued images are dropped, not computed
+    assert next(client.generate("after the flood", "prop", seed=4, timeout=60)).seed == 4
