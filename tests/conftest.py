@@ -104,8 +104,11 @@ class ServerThread:
 
 @pytest.fixture(scope="session")
 def server(models_dir):
-    """One warm server for all integration tests; `server.status_before_warm` is what health
-    said between binding the port and loading the models."""
+    """One warm server for all integration tests. Between binding the port and loading the
+    models it records what health said (`status_before_warm`) and what a Generate got
+    (`generate_before_warm`: (code, details))."""
+    import grpc
+
     from plugin_service.client import AssetGenClient
     from plugin_service.service.config import ServiceConfig
 
@@ -113,6 +116,11 @@ def server(models_dir):
     thread = ServerThread(config).start()
     with AssetGenClient(thread.address) as client:
         thread.status_before_warm = client.health_status()
+        try:
+            next(client.generate("too early", "texture", timeout=10))
+            thread.generate_before_warm = None
+        except grpc.RpcError as e:
+            thread.generate_before_warm = (e.code(), e.details())
         thread.warm()
         client.wait_ready(timeout=120)
     yield thread

@@ -5,10 +5,11 @@ replace this eager one): `load()`, `warm_up()`, `run(RunBatch) -> [B, H, W, 4] u
 and `device`. All three are called from the scheduler's single compute thread, never from
 the event loop; `run` is never called concurrently.
 
-CPU path, chosen by measurement (2-core shared CPU, tiny config, batch 8 at 64 px, one run
-each, 2026-11-29): NCHW 55 ms vs channels_last 48 ms with 1 thread; with 2 threads while a
-training job shared the cores, NCHW 922 ms vs channels_last 107 ms. channels_last is never
-slower and avoids the circular-padding copy slow path, so it is always used on the CPU.
+CPU path, chosen by measurement (scripts/bench_memory_format.py, tiny config, 2-core CPU shared
+with a training job, 2026-11-29): channels_last beat NCHW in every run, with identical pixels.
+Batch 8 at 64 px: 93 vs 74 ms with 1 thread, 301 vs 55 ms with 2 (and 922 vs 107 ms in an
+earlier, more contended run); batch 4 at 256 px: 531 vs 365 ms, 1376 vs 1184 ms. So 1.2x to
+8.6x here, not the 20x DESIGN.md records, but never slower: the CPU always uses channels_last.
 """
 from __future__ import annotations
 

@@ -158,6 +158,7 @@ class Scheduler:
                 continue
             batch = plan.batch
             run = RunBatch(plan.key, tuple(i.job.prompt for i in batch), tuple(i.seed for i in batch))
+            started = time.perf_counter()
             try:
                 pixels = await loop.run_in_executor(self._compute, self.runner.run, run)
             except Exception as e:  # one bad batch fails its jobs, never the server
@@ -167,6 +168,7 @@ class Scheduler:
                     if stream is not None:
                         self._finish(stream, ServiceError("INTERNAL", f"generation failed: {e}"))
                 continue
+            log.debug("ran %s x%d in %.1f ms", plan.key, len(batch), (time.perf_counter() - started) * 1e3)
             self.stats.batches += 1
             self.stats.images += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))

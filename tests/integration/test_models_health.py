@@ -28,6 +28,8 @@ def test_list_models_describes_kinds_sizes_formats_limits(client):
 
 def test_health_turns_serving_after_warm_up(server, client):
     assert server.status_before_warm == "NOT_SERVING"
+    code, details = server.generate_before_warm
+    assert code == grpc.StatusCode.UNAVAILABLE and "warming" in details
     assert client.health_status() == "SERVING"
     stub = health_pb2_grpc.HealthStub(client.channel)
     reply = stub.Check(health_pb2.HealthCheckRequest(service="assetgen.v1.AssetGen"), timeout=5)
