@@ -30,7 +30,8 @@ def premultiplied(x: torch.Tensor) -> torch.Tensor:
 class Classifier(nn.Module):
     def __init__(self, num_categories: int, channels: tuple[int, ...] = (32, 64, 128, 256)) -> None:
         super().__init__()
-        layers, cin = [], 4
+        # Strided stem: full-resolution 3x3 convs would cost most of the compute for little accuracy.
+        layers, cin = [nn.Conv2d(4, channels[0], 4, stride=2, padding=1), nn.BatchNorm2d(channels[0]), nn.ReLU()], channels[0]
         for c in channels:
             layers += [nn.Conv2d(cin, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, stride=2), nn.BatchNorm2d(c), nn.ReLU()]
             cin = c
@@ -73,7 +74,7 @@ def train_classifier(data_dir: Path, epochs: int = 8, batch: int = 64, seed: int
     categories, (xtr, ytr, _), (xte, yte, rte) = load_split(data_dir)
     model = Classifier(len(categories)).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = epochs * (len(xtr) // batch)
+    steps = max(1, epochs * (len(xtr) // batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
     # Balanced sampling: small categories count as much as large ones.
     weights = 1.0 / torch.bincount(ytr, minlength=len(categories)).float()[ytr]

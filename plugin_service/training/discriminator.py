@@ -42,10 +42,16 @@ class Discriminator(nn.Module):
         self.kind_proj = nn.Embedding(len(KINDS), dim)
         self.category = nn.Linear(dim, num_categories)
 
+    def features(self, image: torch.Tensor) -> torch.Tensor:
+        # image: [B, 4, 64, 64] -> [B, dim]
+        return F.leaky_relu(self.blocks(self.stem(image)), 0.2).sum(dim=(2, 3))
+
+    def score(self, h: torch.Tensor, text_emb: torch.Tensor, kind: torch.Tensor) -> torch.Tensor:
+        """Realism + text match + kind match of features h: [B]. Cheap, so a mismatched caption
+        is judged on the same features without a second pass through the trunk."""
+        return self.realism(h).squeeze(1) + (self.text_proj(text_emb) * h).sum(1) + (self.kind_proj(kind) * h).sum(1)
+
     def forward(self, image: torch.Tensor, text_emb: torch.Tensor, kind: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # image: [B, 4, 64, 64]; returns (score [B], category logits [B, C])
-        h = self.blocks(self.stem(image))
-        h = F.leaky_relu(h, 0.2).sum(dim=(2, 3))                       # [B, dim]
-        score = self.realism(h).squeeze(1)
-        score = score + (self.text_proj(text_emb) * h).sum(1) + (self.kind_proj(kind) * h).sum(1)
-        return score, self.category(h)
+        h = self.features(image)
+        return self.score(h, text_emb, kind), self.category(h)

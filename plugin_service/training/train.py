@@ -192,9 +192,12 @@ class Trainer:
         with self.autocast:
             with torch.no_grad():
                 fake = self.G(emb, self._noise(b), kinds)
-            d_real, cls_real = self._d(real, emb, kinds)
-            d_fake, _ = self._d(fake, emb, kinds)
-            d_mis, _ = self._d(real, emb[perm], kinds)
+            # Real and fake through the trunk in one batch (fewer, larger convolutions).
+            h = self.D.features(diff_augment(self._premultiply(torch.cat((real, fake)))))
+            h_real, h_fake = h[:b], h[b:]
+            d_real, cls_real = self.D.score(h_real, emb, kinds), self.D.category(h_real)
+            d_fake = self.D.score(h_fake, emb, kinds)
+            d_mis = self.D.score(h_real, emb[perm], kinds)
             loss_d = (F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
                       + cfg.lambda_mismatch * (F.relu(1 + d_mis) * differs).sum() / differs.sum().clamp(min=1)
                       + cfg.lambda_cls * F.cross_entropy(cls_real.float(), cats))
