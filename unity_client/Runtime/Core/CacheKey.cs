@@ -1,0 +1,112 @@
+// The deterministic cache key of one asset: the same function as the Python client's
+// plugin_service/client/cache_key.py, checked against tests/golden/cache_keys.json by both suites.
+//
+// Canonical form, version 1 (UTF-8, every line ends with "\n", fields in this order):
+//
+//     assetgen-cache-key/v1
+//     model=<S>
+//     model_version=<S>
+//     kind=texture|sprite|prop
+//     prompt=<S>
+//     width=<decimal>
+//     height=<decimal>
+//     seed=<decimal, 0..2^64-1>
+//     format=png|rgba8
+//     tileable=true|false
+//
+// <S> is "<number of UTF-8 bytes>:<the text>", so no text (a prompt with a newline or "=" in it)
+// reads as another field. The prompt loses leading and trailing ASCII whitespace (space, tab, LF,
+// VT, FF, CR) first: the server strips at least that much, so prompts that give the same pixels
+// may get different keys (a miss) but never the other way round. Every value is concrete: the
+// model's real name and version, the real size (not 0), the asset's own seed (request seed + i),
+// the resolved tileable flag. The key is the lowercase hex sha256 of the canonical string.
+using System;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AssetGen.Client.Core
+{
+    public static class CacheKey
+    {
+        public const string VersionTag = "assetgen-cache-key/v1";
+        static readonly char[] AsciiWhitespace = { ' ', '\t', '\n', '\u000b', '\u000c', '\r' };
+        // Throws on lone surrogates instead of silently writing U+FFFD (Python's encode refuses them too).
+        static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+        public static string Canonical(string model, string modelVersion, AssetType type, string prompt, int width, int height,
+                                       ulong seed, AssetFormat format, bool tileable)
+        {
+            string trimmed = (prompt ?? "").Trim(AsciiWhitespace);
+            var problems = new System.Collections.Generic.List<string>();
+            if (string.IsNullOrEmpty(model)) problems.Add("model is empty: use the model's real name (ListModels' default_model)");
+            if (string.IsNullOrEmpty(modelVersion)) problems.Add("model_version is empty: use the version ListModels or the asset reports");
+            if (type != AssetType.Texture && type != AssetType.Sprite && type != AssetType.Prop) problems.Add("kind " + type + " is not one of texture, sprite, prop");
+            if (trimmed.Length == 0) problems.Add("prompt is empty");
+            if (width <= 0) problems.Add("width " + width + " must be positive (resolve 0 to the native size)");
+            if (height <= 0) problems.Add("height " + height + " must be positive (resolve 0 to the native size)");
+            if (format != AssetFormat.Png && format != AssetFormat.Rgba8) problems.Add("format " + format + " is not one of png, rgba8");
+            if (problems.Count > 0) throw new ArgumentException("cannot make a cache key: " + string.Join("; ", problems.ToArray()));
+
+            var text = new StringBuilder();
+            text.Append(VersionTag).Append('\n');
+            text.Append("model=").Append(Sized(model)).Append('\n');
+            text.Append("model_version=").Append(Sized(modelVersion)).Append('\n');
+            text.Append("kind=").Append(type.Name()).Append('\n');
+            text.Append("prompt=").Append(Sized(trimmed)).Append('\n');
+            text.Append("width=").Append(width.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("height=").Append(height.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("seed=").Append(seed.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("format=").Append(format.Name()).Append('\n');
+            text.Append("tileable=").Append(tileable ? "true" : "false").Append('\n');
+            return text.ToString();
+        }
+
+        public static string Compute(string model, string modelVersion, AssetType type, string prompt, int width, int height,
+                                     ulong seed, AssetFormat format, bool tileable)
+        {
+            return Sha256Hex(StrictUtf8.GetBytes(Canonical(model, modelVersion, type, prompt, width, height, seed, format, tileable)));
+        }
+
+        /// <summary>The key of asset <paramref name="index"/> of a resolved request with a seed.</summary>
+        public static string ForRequest(ResolvedRequest request, int index)
+        {
+            if (!request.Seed.HasValue) throw new ArgumentException("a request without a seed has no key until the server picks one");
+            ulong seed = unchecked(request.Seed.Value + (ulong)index);
+            return Compute(request.Model, request.ModelVersion, request.Type, request.Prompt, request.Width, request.Height,
+                           seed, request.Format, request.Tileable);
+        }
+
+        /// <summary>The key of an asset the server sent back for <paramref name="prompt"/>.</summary>
+        public static string ForAsset(string prompt, AssembledAsset asset)
+        {
+            return Compute(asset.Model, asset.ModelVersion, asset.Type, prompt, asset.Width, asset.Height,
+                           asset.Seed, asset.Format, asset.Tileable);
+        }
+
+        /// <summary>True for 64 lowercase hex characters: safe as a file name.</summary>
+        public static bool IsWellFormed(string key)
+        {
+            if (key == null || key.Length != 64) return false;
+            foreach (char c in key)
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+            return true;
+        }
+
+        public static string Sha256Hex(byte[] data)
+        {
+            using (var sha = SHA256.Create())
+            {
+                byte[] digest = sha.ComputeHash(data);
+                var hex = new StringBuilder(64);
+                foreach (byte b in digest) hex.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                return hex.ToString();
+            }
+        }
+
+        static string Sized(string value)
+        {
+            return StrictUtf8.GetByteCount(value).ToString(CultureInfo.InvariantCulture) + ":" + value;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+// The server's request rules (plugin_service/service/validation.py), checked before a request
+// leaves the game so a designer sees the same message without a round trip. The server stays the
+// authority: a rule here that is looser only costs a round trip, never a wrong asset.
+using System;
+using System.Collections.Generic;
+
+namespace AssetGen.Client.Core
+{
+    /// <summary>A request the server would refuse; Message says what to change.</summary>
+    public sealed class AssetRequestException : ArgumentException
+    {
+        public AssetRequestException(string message) : base(message) { }
+    }
+
+    /// <summary>A request with every value concrete: what the cache key needs.</summary>
+    public sealed class ResolvedRequest
+    {
+        public string Model;
+        public string ModelVersion;
+        public AssetType Type;
+        public string Prompt;      // as sent (the cache key trims it itself)
+        public int Width;
+        public int Height;
+        public int Count;
+        public ulong? Seed;
+        public AssetFormat Format;
+        public bool Tileable;
+    }
+
+    public static class RequestValidator
+    {
+        /// <summary>Throws AssetRequestException for what the server would refuse.
+        /// <paramref name="model"/> may be null (no ListModels answer yet): sizes and per-model
+        /// kinds are then left to the server.</summary>
+        public static void Validate(AssetRequest request, ModelDescription model = null)
+        {
+            if (request == null) throw new ArgumentNullException("request");
+            int maxPrompt = model != null ? model.MaxPromptChars : ClientDefaults.MaxPromptChars;
+            int maxCount = model != null ? model.MaxCount : ClientDefaults.MaxCount;
+            string prompt = request.Prompt ?? "";
+            if (prompt.Trim().Length == 0)
+                throw new AssetRequestException("prompt is empty: describe the asset in words, e.g. 'mossy cobblestone wall'");
+            int chars = CodePointCount(prompt);
+            if (chars > maxPrompt)
+                throw new AssetRequestException("prompt is " + chars + " characters; shorten it to at most " + maxPrompt);
+            if (request.Type != AssetType.Texture && request.Type != AssetType.Sprite && request.Type != AssetType.Prop)
+                throw new AssetRequestException("kind " + request.Type + " is unknown; choose one of: texture, sprite, prop");
+            if (request.Format != AssetFormat.Png && request.Format != AssetFormat.Rgba8)
+                throw new AssetRequestException("format " + request.Format + " is unknown; choose one of: png, rgba8");
+            if (request.Priority != AssetPriority.Interactive && request.Priority != AssetPriority.Background)
+                throw new AssetRequestException("priority " + request.Priority + " is unknown; choose one of: interactive, background");
+            int count = request.Count == 0 ? 1 : request.Count;
+            if (count < 1 || count > maxCount)
+                throw new AssetRequestException("count " + request.Count + " is out of range; ask for 1.." + maxCount +
+                                                " assets per request (send several requests for more)");
+            if (request.Width < 0 || request.Height < 0)
+                throw new AssetRequestException("size " + request.Width + "x" + request.Height + " is negative; use 0 for the native size");
+
+            KindDescription kind = null;
+            if (model != null && model.Kinds.Count > 0 && !model.Kinds.TryGetValue(request.Type, out kind))
+                throw new AssetRequestException("model '" + model.Name + "' does not make " + request.Type.Name() +
+                                                "s; it makes: " + string.Join(", ", KindNames(model)));
+            bool canTile = kind != null ? kind.Tileable : request.Type == AssetType.Texture;
+            if (request.Tileable == true && !canTile)
+                throw new AssetRequestException(request.Type.Name() + "s cannot tile" +
+                                                (model != null ? " on model '" + model.Name + "'" : "") +
+                                                "; leave tileable unset or false");
+            if (kind != null && kind.Sizes.Length > 0)
+            {
+                int width = request.Width == 0 ? kind.NativeSize : request.Width;
+                int height = request.Height == 0 ? kind.NativeSize : request.Height;
+                if (Array.IndexOf(kind.Sizes, width) < 0 || Array.IndexOf(kind.Sizes, height) < 0)
+                    throw new AssetRequestException("size " + width + "x" + height + " is not allowed for " + request.Type.Name() +
+                                                    " on model '" + model.Name + "'; width and height must each be one of: " +
+                                                    JoinInts(kind.Sizes) + " (0 = native " + kind.NativeSize + ")");
+            }
+        }
+
+        /// <summary>Validate, then make every value concrete with the model's answer (the server's own resolution).</summary>
+        public static ResolvedRequest Resolve(AssetRequest request, ModelDescription model)
+        {
+            if (model == null) throw new ArgumentNullException("model", "resolving needs the model's ListModels answer");
+            Validate(request, model);
+            KindDescription kind;
+            if (!model.Kinds.TryGetValue(request.Type, out kind)) kind = new KindDescription { Tileable = request.Type == AssetType.Texture };
+            return new ResolvedRequest
+            {
+                Model = model.Name,
+                ModelVersion = model.Version,
+                Type = request.Type,
+                Prompt = request.Prompt,
+                Width = request.Width == 0 ? kind.NativeSize : request.Width,
+                Height = request.Height == 0 ? kind.NativeSize : request.Height,
+                Count = request.Count == 0 ? 1 : request.Count,
+                Seed = request.Seed,
+                Format = request.Format,
+                Tileable = request.Tileable.HasValue ? request.Tileable.Value : kind.Tileable,
+            };
+        }
+
+        /// <summary>Characters as Python counts them (code points): a surrogate pair is one.</summary>
+        public static int CodePointCount(string text)
+        {
+            int count = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+                count++;
+            }
+            return count;
+        }
+
+        static IEnumerable<string> KindNames(ModelDescription model)
+        {
+            foreach (var type in model.Kinds.Keys) yield return type.Name();
+        }
+
+        static string JoinInts(int[] values)
+        {
+            var parts = new string[values.Length];
+            for (int i = 0; i < values.Length; i++) parts[i] = values[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return string.Join(", ", parts);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// The only place that converts between the generated assetgen.v1 messages and the Core types,
+// so the rest of the package (and the Core tests) never see protobuf.
+using System.Collections.Generic;
+using AssetGen.Client.Core;
+using Proto = global::AssetGen.V1;
+
+namespace AssetGen.Client
+{
+    static class ProtoMapping
+    {
+        public static Proto.GenerateRequest ToProto(AssetRequest request)
+        {
+            var proto = new Proto.GenerateRequest
+            {
+                Model = request.Model ?? "",
+                Kind = (Proto.AssetKind)(int)request.Type,
+                Prompt = request.Prompt ?? "",
+                Width = (uint)request.Width,
+                Height = (uint)request.Height,
+                Count = (uint)(request.Count == 0 ? 1 : request.Count),
+                Format = (Proto.OutputFormat)(int)request.Format,
+                Priority = (Proto.Priority)(int)request.Priority,
+            };
+            if (request.Seed.HasValue) proto.Seed = request.Seed.Value;
+            if (request.Tileable.HasValue) proto.Tileable = request.Tileable.Value;
+            return proto;
+        }
+
+        public static AssetChunk ToChunk(Proto.Asset asset)
+        {
+            return new AssetChunk
+            {
+                Tag = asset.Tag,
+                Index = (int)asset.Index,
+                Seed = asset.Seed,
+                Type = (AssetType)(int)asset.Kind,
+                Width = (int)asset.Width,
+                Height = (int)asset.Height,
+                // UNSPECIFIED means PNG on the wire.
+                Format = asset.Format == Proto.OutputFormat.Rgba8 ? AssetFormat.Rgba8 : AssetFormat.Png,
+                Channels = (int)asset.Channels,
+                Tileable = asset.Tileable,
+                Model = asset.Model,
+                ModelVersion = asset.ModelVersion,
+                Sha256 = asset.Sha256,
+                TotalSize = asset.TotalSize,
+                Offset = asset.Offset,
+                Data = asset.Data.ToByteArray(),
+            };
+        }
+
+        public static ModelDescription ToModel(Proto.ModelInfo info)
+        {
+            var model = new ModelDescription { Name = info.Name, Version = info.Version };
+            if (info.Limits != null)
+            {
+                if (info.Limits.MaxCount > 0) model.MaxCount = (int)info.Limits.MaxCount;
+                if (info.Limits.MaxPromptChars > 0) model.MaxPromptChars = (int)info.Limits.MaxPromptChars;
+                if (info.Limits.ChunkSize > 0) model.ChunkSize = (int)info.Limits.ChunkSize;
+            }
+            foreach (var kind in info.Kinds)
+            {
+                var type = (AssetType)(int)kind.Kind;
+                if (type != AssetType.Texture && type != AssetType.Sprite && type != AssetType.Prop) continue;  // a newer server's kind
+                var sizes = new List<int>();
+                foreach (var size in kind.Sizes) sizes.Add((int)size);
+                model.Kinds[type] = new KindDescription
+                {
+                    NativeSize = (int)kind.NativeSize, Sizes = sizes.ToArray(), Channels = (int)kind.Channels, Tileable = kind.Tileable,
+                };
+            }
+            return model;
+        }
+
+        /// <summary>The model a request goes to: its own name, else the server's default.</summary>
+        public static ModelDescription Pick(Proto.ListModelsResponse response, string requested)
+        {
+            string name = string.IsNullOrEmpty(requested) ? response.DefaultModel : requested;
+            foreach (var info in response.Models)
+                if (info.Name == name) return ToModel(info);
+            return null;
+        }
+    }
+}

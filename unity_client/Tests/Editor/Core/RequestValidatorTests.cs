@@ -1,0 +1,102 @@
+using System;
+using NUnit.Framework;
+
+namespace AssetGen.Client.Core.Tests
+{
+    [TestFixture]
+    public class RequestValidatorTests
+    {
+        static ModelDescription Model()
+        {
+            var model = new ModelDescription { Name = "assetgen-small", Version = "v1", MaxCount = 64, MaxPromptChars = 512 };
+            model.Kinds[AssetType.Texture] = new KindDescription { NativeSize = 64, Sizes = new[] { 32, 64, 128 }, Channels = 3, Tileable = true };
+            model.Kinds[AssetType.Sprite] = new KindDescription { NativeSize = 64, Sizes = new[] { 32, 64 }, Channels = 4, Tileable = false };
+            return model;
+        }
+
+        static string Refusal(AssetRequest request, ModelDescription model = null)
+        {
+            return Assert.Throws<AssetRequestException>(() => RequestValidator.Validate(request, model)).Message;
+        }
+
+        [Test]
+        public void PromptMustSaySomething()
+        {
+            StringAssert.Contains("prompt is empty", Refusal(new AssetRequest("", AssetType.Texture)));
+            StringAssert.Contains("prompt is empty", Refusal(new AssetRequest(" \t\n", AssetType.Texture)));
+            StringAssert.Contains("prompt is empty", Refusal(new AssetRequest { Prompt = null }));
+        }
+
+        [Test]
+        public void PromptIsAtMost512CharactersCountedLikePython()
+        {
+            RequestValidator.Validate(new AssetRequest(new string('a', 512), AssetType.Texture));
+            StringAssert.Contains("shorten it to at most 512", Refusal(new AssetRequest(new string('a', 513), AssetType.Texture)));
+            var rocks = new System.Text.StringBuilder();
+            for (int i = 0; i < 512; i++) rocks.Append("\ud83e\udea8");  // 1024 UTF-16 units, 512 code points
+            RequestValidator.Validate(new AssetRequest(rocks.ToString(), AssetType.Texture));
+            Assert.AreEqual(512, RequestValidator.CodePointCount(rocks.ToString()));
+        }
+
+        [Test]
+        public void CountIsOneTo64AndZeroMeansOne()
+        {
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture) { Count = 0 });
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture) { Count = 64 });
+            StringAssert.Contains("ask for 1..64", Refusal(new AssetRequest("x", AssetType.Texture) { Count = 65 }));
+            StringAssert.Contains("ask for 1..64", Refusal(new AssetRequest("x", AssetType.Texture) { Count = -1 }));
+            var small = Model();
+            small.MaxCount = 8;
+            StringAssert.Contains("ask for 1..8", Refusal(new AssetRequest("x", AssetType.Texture) { Count = 9 }, small));
+        }
+
+        [Test]
+        public void KindAndFormatMustBeKnown()
+        {
+            StringAssert.Contains("kind", Refusal(new AssetRequest("x", AssetType.Unspecified)));
+            StringAssert.Contains("format", Refusal(new AssetRequest("x", AssetType.Texture) { Format = (AssetFormat)7 }));
+            StringAssert.Contains("it makes: texture, sprite", Refusal(new AssetRequest("x", AssetType.Prop), Model()));
+        }
+
+        [Test]
+        public void OnlyKindsThatTileMayAskForTiling()
+        {
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture) { Tileable = true });
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Sprite) { Tileable = false });
+            StringAssert.Contains("sprites cannot tile", Refusal(new AssetRequest("x", AssetType.Sprite) { Tileable = true }));
+            StringAssert.Contains("on model 'assetgen-small'", Refusal(new AssetRequest("x", AssetType.Sprite) { Tileable = true }, Model()));
+        }
+
+        [Test]
+        public void SizesComeFromTheModel()
+        {
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture, 128), Model());
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture) { Width = 32, Height = 128 }, Model());
+            StringAssert.Contains("one of: 32, 64 (0 = native 64)", Refusal(new AssetRequest("x", AssetType.Sprite, 128), Model()));
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Sprite, 999));  // no model known: the server decides
+        }
+
+        [Test]
+        public void ResolveMakesEveryValueConcrete()
+        {
+            var resolved = RequestValidator.Resolve(new AssetRequest("grass", AssetType.Texture) { Seed = 5 }, Model());
+            Assert.AreEqual(64, resolved.Width);
+            Assert.AreEqual(64, resolved.Height);
+            Assert.AreEqual(1, resolved.Count);
+            Assert.IsTrue(resolved.Tileable);
+            Assert.AreEqual("assetgen-small", resolved.Model);
+            Assert.AreEqual("v1", resolved.ModelVersion);
+            var sprite = RequestValidator.Resolve(new AssetRequest("goblin", AssetType.Sprite, 32), Model());
+            Assert.IsFalse(sprite.Tileable);
+            Assert.AreEqual(32, sprite.Width);
+        }
+
+        [Test]
+        public void SeedOfIndexWrapsLikeUInt64()
+        {
+            var request = new AssetRequest("x", AssetType.Texture) { Seed = ulong.MaxValue };
+            Assert.AreEqual(0UL, request.SeedOf(1));
+            Assert.Throws<InvalidOperationException>(() => new AssetRequest("x", AssetType.Texture).SeedOf(0));
+        }
+    }
+}
