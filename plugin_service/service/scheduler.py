@@ -195,6 +195,10 @@ class Scheduler:
             stream._deliver(result)
             self._finish(stream)
 
+    @property
+    def draining(self) -> bool:
+        return self._draining
+
     def drain(self) -> None:
         """Refuse new jobs (UNAVAILABLE); queued and running ones still finish."""
         self._draining = True

@@ -2,7 +2,8 @@
 
 Start-up order: listen first (health NOT_SERVING, so orchestrators and `assetgen wait` can
 watch), then load and warm the models, then SERVING. Shutdown (SIGTERM/SIGINT or stop()):
-health NOT_SERVING, new work refused with UNAVAILABLE, in-flight calls get `grace_s` to finish.
+health NOT_SERVING, new work refused with UNAVAILABLE, in-flight calls get `grace_s` to finish,
+open Sessions end (OK) as soon as their running tags are done.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class AssetGenServer:
             runner = EagerRunner(self.catalog, config.device, config.threads)
         self.runner = runner
         self.scheduler = Scheduler(runner, self.catalog, config)
+        self.servicer = AssetGenServicer(self.scheduler, self.catalog, config)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
@@ -52,7 +54,7 @@ class AssetGenServer:
             ("grpc.max_receive_message_length", 1 << 20),
             ("grpc.so_reuseport", 0),  # two servers on one port would split traffic silently
         ])
-        pb_grpc.add_AssetGenServicer_to_server(AssetGenServicer(self.scheduler, self.catalog, self.config), self._server)
+        pb_grpc.add_AssetGenServicer_to_server(self.servicer, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
@@ -78,6 +80,7 @@ class AssetGenServer:
         grace_s = self.config.grace_s if grace_s is None else grace_s
         await self.health.enter_graceful_shutdown()
         self.scheduler.drain()
+        self.servicer.drain()
         if self._server is not None:
             await self._server.stop(grace_s)
         await self.scheduler.close()

@@ -31,11 +31,33 @@ def _timeout(context: grpc.aio.ServicerContext, extra_s: float | None = None) ->
     return min(candidates) if candidates else None
 
 
+class _SessionState:
+    """What drain() needs to reach an open session."""
+
+    def __init__(self) -> None:
+        self.outbox: asyncio.Queue = asyncio.Queue(SESSION_OUTBOX)
+        self.closing = False
+
+
+_WAKE = object()  # wakes a session's send loop so it can notice it is closing
+
+
 class AssetGenServicer(pb_grpc.AssetGenServicer):
     def __init__(self, scheduler: Scheduler, catalog: ModelCatalog, config: ServiceConfig) -> None:
         self.scheduler = scheduler
         self.catalog = catalog
         self.config = config
+        self._sessions: set[_SessionState] = set()
+
+    def drain(self) -> None:
+        """Shutdown: every Session ends (status OK) once its running tags have finished, so an idle
+        game connection does not hold the server for the whole grace period."""
+        for state in self._sessions:
+            state.closing = True
+            try:
+                state.outbox.put_nowait(_WAKE)
+            except asyncio.QueueFull:
+                pass  # the send loop is busy and checks `closing` after every message
 
     def _admit(self, request: pb.GenerateRequest, tag: str, timeout_s: float | None) -> tuple[Job, JobStream]:
         job = validate(request_from_proto(request, tag=tag, timeout_s=timeout_s), self.catalog, self.config,
@@ -61,7 +83,8 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
         return list_models_response(self.catalog, self.config)
 
     async def Session(self, request_iterator, context: grpc.aio.ServicerContext):
-        outbox: asyncio.Queue = asyncio.Queue(SESSION_OUTBOX)
+        state = _SessionState()
+        outbox = state.outbox
         live: dict[str, tuple[Job, asyncio.Task]] = {}
         end = object()
 
@@ -70,12 +93,12 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
                 async for result in stream:
                     for message in asset_messages(result, self.config.chunk_size):
                         await outbox.put(pb.SessionResponse(asset=message))
-                await outbox.put(tag_done(tag, job.count))
+                final = tag_done(tag, job.count)
             except ServiceError as e:
-                await outbox.put(tag_error(tag, e.code, e.message))
-            finally:
-                if live.get(tag, (None,))[0] is job:
-                    del live[tag]
+                final = tag_error(tag, e.code, e.message)
+            if live.get(tag, (None,))[0] is job:
+                del live[tag]  # before the terminal event, so the tag is reusable once the client sees it
+            await outbox.put(final)
 
         async def submit(request: pb.Submit) -> None:
             tag = request.tag
@@ -114,11 +137,21 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
                 await outbox.put(end)
 
         reader = asyncio.create_task(read_requests())
+        self._sessions.add(state)
+        if self.scheduler.draining:
+            state.closing = True
         try:
-            while (message := await outbox.get()) is not end:
-                yield message
-            await reader  # surfaces a reader failure as the call's error
+            while True:
+                message = await outbox.get()
+                if message is end:
+                    await reader  # surfaces a reader failure as the call's error
+                    break
+                if message is not _WAKE:
+                    yield message
+                if state.closing and not live and outbox.empty():
+                    break  # shutting down and nothing left to send: end the call cleanly
         finally:
+            self._sessions.discard(state)
             reader.cancel()
             for job, task in list(live.values()):
                 self.scheduler.cancel(job, "the session ended")

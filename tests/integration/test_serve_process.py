@@ -42,6 +42,11 @@ def test_sigterm_finishes_in_flight_work_and_refuses_new_calls(models_dir):
         with AssetGenClient(address) as client:
             models, default = client.list_models()
             assert default == "assetgen-test-textures"  # from ASSETGEN_MODEL
+            # An open game session with nothing running must not hold the shutdown for the grace period.
+            session = client.session()
+            session.submit("hello", "door", "texture", seed=9)
+            first_end = next(e for e in session if e.done or e.failed)
+            assert first_end.done
             received = []
             first = threading.Event()
 
@@ -54,6 +59,7 @@ def test_sigterm_finishes_in_flight_work_and_refuses_new_calls(models_dir):
             worker.start()
             assert first.wait(60)
             proc.send_signal(signal.SIGTERM)
+            sigterm_at = time.monotonic()
             # Shutting down: health leaves SERVING, and a new call is refused.
             deadline = time.monotonic() + 10
             while client.health_status() == "SERVING" and time.monotonic() < deadline:
@@ -61,9 +67,14 @@ def test_sigterm_finishes_in_flight_work_and_refuses_new_calls(models_dir):
             with AssetGenClient(address) as fresh, pytest.raises(grpc.RpcError) as caught:
                 next(fresh.generate("too late", "texture", seed=2, timeout=10))
             assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+            timer = threading.Timer(30, session.abort)
+            timer.start()
+            assert list(session) == [], "the idle session ends cleanly (an abort would raise CANCELLED)"
+            timer.cancel()
             worker.join(120)
         assert sorted(a.seed for a in received) == list(range(1, 25)), "in-flight request must finish"
         assert proc.wait(60) == 0
+        assert time.monotonic() - sigterm_at < 40, "shutdown waited for the whole 60 s grace period"
     finally:
         if proc.poll() is None:
             proc.kill()
