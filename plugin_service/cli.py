@@ -72,6 +72,8 @@ def _client_call(args: argparse.Namespace, body) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.count < 1:
+        return _err(f"--count {args.count}: ask for at least one asset")
     from tqdm import tqdm
 
     from .client.files import save_asset

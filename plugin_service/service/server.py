@@ -78,9 +78,10 @@ class AssetGenServer:
     async def stop(self, grace_s: float | None = None) -> None:
         """Refuse new work, let in-flight calls finish within the grace period, then stop."""
         grace_s = self.config.grace_s if grace_s is None else grace_s
-        await self.health.enter_graceful_shutdown()
+        # Refuse new work before health flips, so a client that sees NOT_SERVING is never accepted.
         self.scheduler.drain()
         self.servicer.drain()
+        await self.health.enter_graceful_shutdown()
         if self._server is not None:
             await self._server.stop(grace_s)
         await self.scheduler.close()

@@ -21,7 +21,7 @@ from .validation import validate
 from .wire import asset_messages, list_models_response, request_from_proto, tag_done, tag_error
 
 log = logging.getLogger(__name__)
-SESSION_OUTBOX = 256  # messages buffered per session before a slow reader applies backpressure
+SESSION_OUTBOX = 64  # messages (up to 1 MiB each) buffered per session before a slow reader applies backpressure
 
 
 def _timeout(context: grpc.aio.ServicerContext, extra_s: float | None = None) -> float | None:
