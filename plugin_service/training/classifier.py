@@ -27,6 +27,16 @@ def premultiplied(x: torch.Tensor) -> torch.Tensor:
     return torch.cat(((x[:, :3] + 1) * a - 1, x[:, 3:]), dim=1)
 
 
+GUIDE_CHANNELS = (24, 48, 96, 192)  # the training guide differs from the judge in width and seed
+
+
+def guide_held_out(row: dict, share: float) -> bool:
+    """The GAN's own split (dataset.is_held_out): a guide sees only the GAN's training images."""
+    from .dataset import is_held_out
+
+    return is_held_out(row["path"], share)
+
+
 class Classifier(nn.Module):
     def __init__(self, num_categories: int, channels: tuple[int, ...] = (32, 64, 128, 256)) -> None:
         super().__init__()
@@ -50,13 +60,13 @@ def group_held_out(row: dict, share: float) -> bool:
     return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
-def load_split(data_dir: Path, share: float = 0.15, size: int = 64):
+def load_split(data_dir: Path, share: float = 0.15, size: int = 64, held_out=group_held_out):
     rows = read_index(data_dir)
     categories = sorted({r["category"] for r in rows})
     idx = {c: i for i, c in enumerate(categories)}
     out = {}
     for held in (False, True):
-        rs = [r for r in rows if group_held_out(r, share) == held]
+        rs = [r for r in rows if held_out(r, share) == held]
         imgs = torch.from_numpy(np.stack([load_image(Path(data_dir) / r["path"], size) for r in rs])).permute(0, 3, 1, 2).contiguous()
         out[held] = (imgs, torch.tensor([idx[r["category"]] for r in rs]), rs)
     return categories, out[False], out[True]
@@ -69,10 +79,11 @@ def _augment(x: torch.Tensor) -> torch.Tensor:
     return x.roll((dy, dx), dims=(2, 3))
 
 
-def train_classifier(data_dir: Path, epochs: int = 8, batch: int = 64, seed: int = 0, log=print):
+def train_classifier(data_dir: Path, epochs: int = 8, batch: int = 64, seed: int = 0, log=print,
+                     channels: tuple[int, ...] = (32, 64, 128, 256), held_out=group_held_out, share: float = 0.15):
     torch.manual_seed(seed)
-    categories, (xtr, ytr, _), (xte, yte, rte) = load_split(data_dir)
-    model = Classifier(len(categories)).to(memory_format=torch.channels_last)
+    categories, (xtr, ytr, _), (xte, yte, rte) = load_split(data_dir, share=share, held_out=held_out)
+    model = Classifier(len(categories), channels).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = max(1, epochs * (len(xtr) // batch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
@@ -103,11 +114,12 @@ def predict(model: Classifier, images_uint8: torch.Tensor, batch: int = 256) -> 
 
 def save_classifier(path: Path, model: Classifier, categories: list[str], info: dict) -> None:
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path))
-    Path(path).with_suffix(".json").write_text(json.dumps({"categories": categories, **info}, indent=1))
+    channels = [m.out_channels for m in model.features if isinstance(m, nn.Conv2d)][1::2]
+    Path(path).with_suffix(".json").write_text(json.dumps({"categories": categories, "channels": channels, **info}, indent=1))
 
 
 def load_classifier(path: Path) -> tuple[Classifier, list[str], dict]:
     meta = json.loads(Path(path).with_suffix(".json").read_text())
-    model = Classifier(len(meta["categories"]))
+    model = Classifier(len(meta["categories"]), tuple(meta.get("channels", (32, 64, 128, 256))))
     model.load_state_dict(load_file(str(path)))
     return model.eval().to(memory_format=torch.channels_last), meta["categories"], meta

@@ -96,9 +96,9 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
 class BalancedSampler:
     """Batches balanced by category: coarse categories of very different sizes all get learned."""
 
-    def __init__(self, split: Split, num_categories: int, seed: int = 0) -> None:
+    def __init__(self, split: Split, num_categories: int, rng: np.random.Generator) -> None:
         self.split = split
-        self.rng = np.random.default_rng(seed)
+        self.rng = rng  # the trainer's generator, so its checkpointed state covers sampling too
         cats = split.categories.numpy()
         self.members = [np.flatnonzero(cats == c) for c in range(num_categories)]
         self.present = np.array([c for c in range(num_categories) if len(self.members[c])])

@@ -28,6 +28,7 @@ from plugin_service.model.model_dir import Manifest, default_kinds, default_text
 from plugin_service.model.text_encoder import TextEncoder
 
 from .augment import diff_augment
+from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, load_training_set, to_float
 from .discriminator import Discriminator
 from .samples import sample_grid
@@ -47,6 +48,8 @@ class TrainConfig:
     lambda_mismatch: float = 0.5     # weight of the real-image / wrong-caption hinge term for D
     category_caption_share: float = 0.25  # share of items captioned by their bare category name
     embed_noise: float = 0.05        # gaussian noise on caption embeddings: unseen prompts land near seen ones
+    guide: str = ""                  # frozen category classifier (train-guide) whose loss G also minimises
+    lambda_guide: float = 1.0
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -71,17 +74,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample-every", type=int, default=None)
     p.add_argument("--checkpoint-every", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--guide", default=None, help="'auto' (train one into RUN/guide.safetensors) or a classifier path: G is also trained to make it "
+                   "recognise the asked category (a frozen, pretrained signal; the eval judge is a different network)")
+    p.add_argument("--lambda-guide", type=float, default=None)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
-    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads"):
+    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
+    if cfg.guide == "auto":
+        cfg.guide = str(ensure_guide(args.data, args.out))
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
     train(args.data, args.out, cfg, device=device, model_name=args.model_name, model_version=args.model_version)
     return 0
+
+
+def ensure_guide(data_dir: Path, run_dir: Path) -> Path:
+    """RUN/guide.safetensors: a category classifier trained on the GAN's own training split."""
+    path = Path(run_dir) / "guide.safetensors"
+    if not path.exists():
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        model, categories, pred, y, _ = train_classifier(data_dir, epochs=6, seed=1, channels=GUIDE_CHANNELS,
+                                                         held_out=guide_held_out, share=0.1)
+        save_classifier(path, model, categories, {"held_out_accuracy": float((pred == y).float().mean()), "role": "training guide"})
+        print(f"guide classifier: held-out accuracy {float((pred == y).float().mean()):.3f} -> {path}", flush=True)
+    return path
 
 
 class Trainer:
@@ -106,7 +126,13 @@ class Trainer:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
-        self.sampler = BalancedSampler(self.data.train, self.data.num_categories, seed=cfg.seed)
+        self.sampler = BalancedSampler(self.data.train, self.data.num_categories, self.rng)
+        self.guide = None
+        if cfg.guide:
+            guide, guide_categories, _ = load_classifier(Path(cfg.guide))
+            if guide_categories != self.data.category_names:
+                raise ValueError(f"guide {cfg.guide} was trained on other categories than {data_dir}")
+            self.guide = guide.to(self.device).requires_grad_(False)
         self.step, self.images_seen = 0, 0
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
         self._resume()
@@ -209,6 +235,9 @@ class Trainer:
             fake = self.G(emb, self._noise(b), kinds)
             g_score, cls_fake = self._d(fake, emb, kinds)
             loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
+            if self.guide is not None:
+                # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
+                loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

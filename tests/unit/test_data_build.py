@@ -75,7 +75,8 @@ def test_index_well_formed(built):
     assert len(rows) == summary["total"] > 0
     cats = C.all_categories()
     for r in rows:
-        assert set(r) == {"path", "kind", "category", "caption", "source", "license"}
+        assert set(r) == {"path", "kind", "category", "caption", "source", "license", "origin"}
+        assert not r["origin"].startswith("/") and r["origin"].endswith((".png", ".pat"))
         assert r["kind"] in ("texture", "sprite", "prop")
         assert cats[r["category"]] == r["kind"]
         p = Path(r["path"])
