@@ -20,11 +20,12 @@ import numpy as np
 import torch
 
 from ..model.config import KIND_INDEX
-from ..model.generator import Generator, make_noise
+from ..model.generator import Generator
 from ..model.model_dir import load_generator
 from ..model.text_encoder import EMBED_DIM, TextEncoder
 from .catalog import ModelCatalog
 from .jobs import RunBatch, ShapeKey
+from .noise import batch_noise
 from .postprocess import to_rgba8
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,7 @@ class EagerRunner:
             raise ValueError(f"{key.height}x{key.width} is not a multiple of the model stride {cfg.stride}")
         with torch.inference_mode():
             text = self.text_encoder.encode(list(batch.prompts)).to(self.device)             # [B, 384]
-            noise = torch.stack([
-                make_noise(seed, cfg.noise_channels, key.height // cfg.stride, key.width // cfg.stride)
-                for seed in batch.seeds
-            ]).to(self.device, memory_format=self.memory_format)                            # [B, C, h, w]
+            noise = batch_noise(batch, cfg).to(self.device, memory_format=self.memory_format)  # [B, C, h, w]
             kind = torch.full((len(batch.seeds),), KIND_INDEX[key.kind], dtype=torch.long, device=self.device)
             images = generator(text, noise, kind)                                           # [B, 4, H, W]
             return to_rgba8(images, opaque=key.kind == "texture").numpy()
