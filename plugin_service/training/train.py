@@ -47,7 +47,8 @@ class TrainConfig:
     lambda_cls: float = 1.0          # weight of the auxiliary category loss (D and G)
     lambda_mismatch: float = 0.5     # weight of the real-image / wrong-caption hinge term for D
     category_caption_share: float = 0.25  # share of items captioned by their bare category name
-    embed_noise: float = 0.05        # gaussian noise on caption embeddings: unseen prompts land near seen ones
+    embed_noise: float = 0.1         # norm of the gaussian noise added to each unit caption embedding, so
+                                     # unseen prompts land near seen ones (1.0 would drown the caption)
     guide: str = ""                  # frozen category classifier (train-guide) whose loss G also minimises
     lambda_guide: float = 1.0
     size: int = 64
@@ -191,7 +192,7 @@ class Trainer:
         use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
         prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
         emb = self.embeddings[prompt_ids.to(self.device)]
-        emb = F.normalize(emb + cfg.embed_noise * torch.randn_like(emb), dim=1)
+        emb = F.normalize(emb + cfg.embed_noise / math.sqrt(emb.shape[1]) * torch.randn_like(emb), dim=1)
         return real, emb, kinds.to(self.device), cats.to(self.device)
 
     def _noise(self, b: int) -> torch.Tensor:
