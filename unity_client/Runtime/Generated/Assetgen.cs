@@ -24,60 +24,76 @@ namespace AssetGen.V1 {
     static AssetgenReflection() {
       byte[] descriptorData = global::System.Convert.FromBase64String(
           string.Concat(
-            "Chphc3NldGdlbi92MS9hc3NldGdlbi5wcm90bxILYXNzZXRnZW4udjEimAIK",
+            "Chphc3NldGdlbi92MS9hc3NldGdlbi5wcm90bxILYXNzZXRnZW4udjEipAMK",
             "D0dlbmVyYXRlUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIkCgRraW5kGAIgASgO",
             "MhYuYXNzZXRnZW4udjEuQXNzZXRLaW5kEg4KBnByb21wdBgDIAEoCRINCgV3",
             "aWR0aBgEIAEoDRIOCgZoZWlnaHQYBSABKA0SDQoFY291bnQYBiABKA0SEQoE",
-            "c2VlZBgHIAEoBEgAiAEBEikKBmZvcm1hdBgIIAEoDjIZLmFzc2V0Z2VuLnYx",
-            "Lk91dHB1dEZvcm1hdBIVCgh0aWxlYWJsZRgJIAEoCEgBiAEBEicKCHByaW9y",
-            "aXR5GAogASgOMhUuYXNzZXRnZW4udjEuUHJpb3JpdHlCBwoFX3NlZWRCCwoJ",
-            "X3RpbGVhYmxlIq0CCgVBc3NldBILCgN0YWcYASABKAkSDQoFaW5kZXgYAiAB",
-            "KA0SDAoEc2VlZBgDIAEoBBIkCgRraW5kGAQgASgOMhYuYXNzZXRnZW4udjEu",
-            "QXNzZXRLaW5kEg0KBXdpZHRoGAUgASgNEg4KBmhlaWdodBgGIAEoDRIpCgZm",
-            "b3JtYXQYByABKA4yGS5hc3NldGdlbi52MS5PdXRwdXRGb3JtYXQSEAoIY2hh",
-            "bm5lbHMYCCABKA0SEAoIdGlsZWFibGUYCSABKAgSDQoFbW9kZWwYCiABKAkS",
-            "FQoNbW9kZWxfdmVyc2lvbhgLIAEoCRIOCgZzaGEyNTYYDCABKAkSEgoKdG90",
-            "YWxfc2l6ZRgNIAEoBBIOCgZvZmZzZXQYDiABKAQSDAoEZGF0YRgPIAEoDCJo",
-            "Cg5TZXNzaW9uUmVxdWVzdBIlCgZzdWJtaXQYASABKAsyEy5hc3NldGdlbi52",
-            "MS5TdWJtaXRIABIlCgZjYW5jZWwYAiABKAsyEy5hc3NldGdlbi52MS5DYW5j",
-            "ZWxIAEIICgZhY3Rpb24iWAoGU3VibWl0EgsKA3RhZxgBIAEoCRItCgdyZXF1",
-            "ZXN0GAIgASgLMhwuYXNzZXRnZW4udjEuR2VuZXJhdGVSZXF1ZXN0EhIKCnRp",
-            "bWVvdXRfbXMYAyABKA0iFQoGQ2FuY2VsEgsKA3RhZxgBIAEoCSKNAQoPU2Vz",
-            "c2lvblJlc3BvbnNlEiMKBWFzc2V0GAEgASgLMhIuYXNzZXRnZW4udjEuQXNz",
-            "ZXRIABIkCgRkb25lGAIgASgLMhQuYXNzZXRnZW4udjEuVGFnRG9uZUgAEiYK",
-            "BWVycm9yGAMgASgLMhUuYXNzZXRnZW4udjEuVGFnRXJyb3JIAEIHCgVldmVu",
-            "dCIlCgdUYWdEb25lEgsKA3RhZxgBIAEoCRINCgVjb3VudBgCIAEoDSJJCghU",
-            "YWdFcnJvchILCgN0YWcYASABKAkSDAoEY29kZRgCIAEoBRIRCgljb2RlX25h",
-            "bWUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSITChFMaXN0TW9kZWxzUmVxdWVz",
-            "dCJTChJMaXN0TW9kZWxzUmVzcG9uc2USJgoGbW9kZWxzGAEgAygLMhYuYXNz",
-            "ZXRnZW4udjEuTW9kZWxJbmZvEhUKDWRlZmF1bHRfbW9kZWwYAiABKAkixgEK",
-            "CU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSEgoK",
-            "aXNfZGVmYXVsdBgDIAEoCBIkCgVraW5kcxgEIAMoCzIVLmFzc2V0Z2VuLnYx",
-            "LktpbmRJbmZvEioKB2Zvcm1hdHMYBSADKA4yGS5hc3NldGdlbi52MS5PdXRw",
-            "dXRGb3JtYXQSIwoGbGltaXRzGAYgASgLMhMuYXNzZXRnZW4udjEuTGltaXRz",
-            "Eg8KB2xpY2Vuc2UYByABKAkieAoIS2luZEluZm8SJAoEa2luZBgBIAEoDjIW",
-            "LmFzc2V0Z2VuLnYxLkFzc2V0S2luZBITCgtuYXRpdmVfc2l6ZRgCIAEoDRIN",
-            "CgVzaXplcxgDIAMoDRIQCghjaGFubmVscxgEIAEoDRIQCgh0aWxlYWJsZRgF",
-            "IAEoCCJ3CgZMaW1pdHMSEQoJbWF4X2NvdW50GAEgASgNEhgKEG1heF9wcm9t",
-            "cHRfY2hhcnMYAiABKA0SEQoJbWF4X2JhdGNoGAMgASgNEhIKCmNodW5rX3Np",
-            "emUYBCABKA0SGQoRbWF4X3F1ZXVlZF9pbWFnZXMYBSABKA0qawoJQXNzZXRL",
-            "aW5kEhoKFkFTU0VUX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBU1NFVF9LSU5E",
-            "X1RFWFRVUkUQARIVChFBU1NFVF9LSU5EX1NQUklURRACEhMKD0FTU0VUX0tJ",
-            "TkRfUFJPUBADKl0KDE91dHB1dEZvcm1hdBIdChlPVVRQVVRfRk9STUFUX1VO",
-            "U1BFQ0lGSUVEEAASFQoRT1VUUFVUX0ZPUk1BVF9QTkcQARIXChNPVVRQVVRf",
-            "Rk9STUFUX1JHQkE4EAIqVwoIUHJpb3JpdHkSGAoUUFJJT1JJVFlfVU5TUEVD",
-            "SUZJRUQQABIYChRQUklPUklUWV9JTlRFUkFDVElWRRABEhcKE1BSSU9SSVRZ",
-            "X0JBQ0tHUk9VTkQQAjLjAQoIQXNzZXRHZW4SPgoIR2VuZXJhdGUSHC5hc3Nl",
-            "dGdlbi52MS5HZW5lcmF0ZVJlcXVlc3QaEi5hc3NldGdlbi52MS5Bc3NldDAB",
-            "EkgKB1Nlc3Npb24SGy5hc3NldGdlbi52MS5TZXNzaW9uUmVxdWVzdBocLmFz",
-            "c2V0Z2VuLnYxLlNlc3Npb25SZXNwb25zZSgBMAESTQoKTGlzdE1vZGVscxIe",
-            "LmFzc2V0Z2VuLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gh8uYXNzZXRnZW4udjEu",
-            "TGlzdE1vZGVsc1Jlc3BvbnNlQg6qAgtBc3NldEdlbi5WMWIGcHJvdG8z"));
+            "c2VlZBgHIAEoBEgBiAEBEikKBmZvcm1hdBgIIAEoDjIZLmFzc2V0Z2VuLnYx",
+            "Lk91dHB1dEZvcm1hdBIVCgh0aWxlYWJsZRgJIAEoCEgCiAEBEicKCHByaW9y",
+            "aXR5GAogASgOMhUuYXNzZXRnZW4udjEuUHJpb3JpdHkSJgoEbWFwcxgLIAMo",
+            "DjIYLmFzc2V0Z2VuLnYxLk1hdGVyaWFsTWFwEiYKBHZhcnkYDCABKAsyFi5h",
+            "c3NldGdlbi52MS5WYXJpYXRpb25IABIxCgtpbnRlcnBvbGF0ZRgNIAEoCzIa",
+            "LmFzc2V0Z2VuLnYxLkludGVycG9sYXRpb25IAEIHCgVub2lzZUIHCgVfc2Vl",
+            "ZEILCglfdGlsZWFibGUiKwoJVmFyaWF0aW9uEgwKBHNlZWQYASABKAQSEAoI",
+            "c3RyZW5ndGgYAiABKAEiNQoNSW50ZXJwb2xhdGlvbhIOCgZzZWVkX2IYASAB",
+            "KAQSDgoBdBgCIAEoAUgAiAEBQgQKAl90IqsDCgVBc3NldBILCgN0YWcYASAB",
+            "KAkSDQoFaW5kZXgYAiABKA0SDAoEc2VlZBgDIAEoBBIkCgRraW5kGAQgASgO",
+            "MhYuYXNzZXRnZW4udjEuQXNzZXRLaW5kEg0KBXdpZHRoGAUgASgNEg4KBmhl",
+            "aWdodBgGIAEoDRIpCgZmb3JtYXQYByABKA4yGS5hc3NldGdlbi52MS5PdXRw",
+            "dXRGb3JtYXQSEAoIY2hhbm5lbHMYCCABKA0SEAoIdGlsZWFibGUYCSABKAgS",
+            "DQoFbW9kZWwYCiABKAkSFQoNbW9kZWxfdmVyc2lvbhgLIAEoCRIOCgZzaGEy",
+            "NTYYDCABKAkSEgoKdG90YWxfc2l6ZRgNIAEoBBIOCgZvZmZzZXQYDiABKAQS",
+            "DAoEZGF0YRgPIAEoDBIlCgNtYXAYECABKA4yGC5hc3NldGdlbi52MS5NYXRl",
+            "cmlhbE1hcBIkCgR2YXJ5GBEgASgLMhYuYXNzZXRnZW4udjEuVmFyaWF0aW9u",
+            "Ei8KC2ludGVycG9sYXRlGBIgASgLMhouYXNzZXRnZW4udjEuSW50ZXJwb2xh",
+            "dGlvbiJoCg5TZXNzaW9uUmVxdWVzdBIlCgZzdWJtaXQYASABKAsyEy5hc3Nl",
+            "dGdlbi52MS5TdWJtaXRIABIlCgZjYW5jZWwYAiABKAsyEy5hc3NldGdlbi52",
+            "MS5DYW5jZWxIAEIICgZhY3Rpb24iWAoGU3VibWl0EgsKA3RhZxgBIAEoCRIt",
+            "CgdyZXF1ZXN0GAIgASgLMhwuYXNzZXRnZW4udjEuR2VuZXJhdGVSZXF1ZXN0",
+            "EhIKCnRpbWVvdXRfbXMYAyABKA0iFQoGQ2FuY2VsEgsKA3RhZxgBIAEoCSKN",
+            "AQoPU2Vzc2lvblJlc3BvbnNlEiMKBWFzc2V0GAEgASgLMhIuYXNzZXRnZW4u",
+            "djEuQXNzZXRIABIkCgRkb25lGAIgASgLMhQuYXNzZXRnZW4udjEuVGFnRG9u",
+            "ZUgAEiYKBWVycm9yGAMgASgLMhUuYXNzZXRnZW4udjEuVGFnRXJyb3JIAEIH",
+            "CgVldmVudCIlCgdUYWdEb25lEgsKA3RhZxgBIAEoCRINCgVjb3VudBgCIAEo",
+            "DSJJCghUYWdFcnJvchILCgN0YWcYASABKAkSDAoEY29kZRgCIAEoBRIRCglj",
+            "b2RlX25hbWUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSITChFMaXN0TW9kZWxz",
+            "UmVxdWVzdCJTChJMaXN0TW9kZWxzUmVzcG9uc2USJgoGbW9kZWxzGAEgAygL",
+            "MhYuYXNzZXRnZW4udjEuTW9kZWxJbmZvEhUKDWRlZmF1bHRfbW9kZWwYAiAB",
+            "KAkixgEKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiAB",
+            "KAkSEgoKaXNfZGVmYXVsdBgDIAEoCBIkCgVraW5kcxgEIAMoCzIVLmFzc2V0",
+            "Z2VuLnYxLktpbmRJbmZvEioKB2Zvcm1hdHMYBSADKA4yGS5hc3NldGdlbi52",
+            "MS5PdXRwdXRGb3JtYXQSIwoGbGltaXRzGAYgASgLMhMuYXNzZXRnZW4udjEu",
+            "TGltaXRzEg8KB2xpY2Vuc2UYByABKAkieAoIS2luZEluZm8SJAoEa2luZBgB",
+            "IAEoDjIWLmFzc2V0Z2VuLnYxLkFzc2V0S2luZBITCgtuYXRpdmVfc2l6ZRgC",
+            "IAEoDRINCgVzaXplcxgDIAMoDRIQCghjaGFubmVscxgEIAEoDRIQCgh0aWxl",
+            "YWJsZRgFIAEoCCJ3CgZMaW1pdHMSEQoJbWF4X2NvdW50GAEgASgNEhgKEG1h",
+            "eF9wcm9tcHRfY2hhcnMYAiABKA0SEQoJbWF4X2JhdGNoGAMgASgNEhIKCmNo",
+            "dW5rX3NpemUYBCABKA0SGQoRbWF4X3F1ZXVlZF9pbWFnZXMYBSABKA0qawoJ",
+            "QXNzZXRLaW5kEhoKFkFTU0VUX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBU1NF",
+            "VF9LSU5EX1RFWFRVUkUQARIVChFBU1NFVF9LSU5EX1NQUklURRACEhMKD0FT",
+            "U0VUX0tJTkRfUFJPUBADKq4BCgxPdXRwdXRGb3JtYXQSHQoZT1VUUFVUX0ZP",
+            "Uk1BVF9VTlNQRUNJRklFRBAAEhUKEU9VVFBVVF9GT1JNQVRfUE5HEAESFwoT",
+            "T1VUUFVUX0ZPUk1BVF9SR0JBOBACEhkKFU9VVFBVVF9GT1JNQVRfRERTX0JD",
+            "MRADEhkKFU9VVFBVVF9GT1JNQVRfRERTX0JDMxAEEhkKFU9VVFBVVF9GT1JN",
+            "QVRfRERTX0JDNxAFKpIBCgtNYXRlcmlhbE1hcBIcChhNQVRFUklBTF9NQVBf",
+            "VU5TUEVDSUZJRUQQABIXChNNQVRFUklBTF9NQVBfQUxCRURPEAESFwoTTUFU",
+            "RVJJQUxfTUFQX05PUk1BTBACEhcKE01BVEVSSUFMX01BUF9IRUlHSFQQAxIa",
+            "ChZNQVRFUklBTF9NQVBfUk9VR0hORVNTEAQqVwoIUHJpb3JpdHkSGAoUUFJJ",
+            "T1JJVFlfVU5TUEVDSUZJRUQQABIYChRQUklPUklUWV9JTlRFUkFDVElWRRAB",
+            "EhcKE1BSSU9SSVRZX0JBQ0tHUk9VTkQQAjLjAQoIQXNzZXRHZW4SPgoIR2Vu",
+            "ZXJhdGUSHC5hc3NldGdlbi52MS5HZW5lcmF0ZVJlcXVlc3QaEi5hc3NldGdl",
+            "bi52MS5Bc3NldDABEkgKB1Nlc3Npb24SGy5hc3NldGdlbi52MS5TZXNzaW9u",
+            "UmVxdWVzdBocLmFzc2V0Z2VuLnYxLlNlc3Npb25SZXNwb25zZSgBMAESTQoK",
+            "TGlzdE1vZGVscxIeLmFzc2V0Z2VuLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gh8u",
+            "YXNzZXRnZW4udjEuTGlzdE1vZGVsc1Jlc3BvbnNlQg6qAgtBc3NldEdlbi5W",
+            "MWIGcHJvdG8z"));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { },
-          new pbr::GeneratedClrTypeInfo(new[] {typeof(global::AssetGen.V1.AssetKind), typeof(global::AssetGen.V1.OutputFormat), typeof(global::AssetGen.V1.Priority), }, null, new pbr::GeneratedClrTypeInfo[] {
-            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.GenerateRequest), global::AssetGen.V1.GenerateRequest.Parser, new[]{ "Model", "Kind", "Prompt", "Width", "Height", "Count", "Seed", "Format", "Tileable", "Priority" }, new[]{ "Seed", "Tileable" }, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Asset), global::AssetGen.V1.Asset.Parser, new[]{ "Tag", "Index", "Seed", "Kind", "Width", "Height", "Format", "Channels", "Tileable", "Model", "ModelVersion", "Sha256", "TotalSize", "Offset", "Data" }, null, null, null, null),
+          new pbr::GeneratedClrTypeInfo(new[] {typeof(global::AssetGen.V1.AssetKind), typeof(global::AssetGen.V1.OutputFormat), typeof(global::AssetGen.V1.MaterialMap), typeof(global::AssetGen.V1.Priority), }, null, new pbr::GeneratedClrTypeInfo[] {
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.GenerateRequest), global::AssetGen.V1.GenerateRequest.Parser, new[]{ "Model", "Kind", "Prompt", "Width", "Height", "Count", "Seed", "Format", "Tileable", "Priority", "Maps", "Vary", "Interpolate" }, new[]{ "Noise", "Seed", "Tileable" }, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Variation), global::AssetGen.V1.Variation.Parser, new[]{ "Seed", "Strength" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Interpolation), global::AssetGen.V1.Interpolation.Parser, new[]{ "SeedB", "T" }, new[]{ "T" }, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Asset), global::AssetGen.V1.Asset.Parser, new[]{ "Tag", "Index", "Seed", "Kind", "Width", "Height", "Format", "Channels", "Tileable", "Model", "ModelVersion", "Sha256", "TotalSize", "Offset", "Data", "Map", "Vary", "Interpolate" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.SessionRequest), global::AssetGen.V1.SessionRequest.Parser, new[]{ "Submit", "Cancel" }, new[]{ "Action" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Submit), global::AssetGen.V1.Submit.Parser, new[]{ "Tag", "Request", "TimeoutMs" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Cancel), global::AssetGen.V1.Cancel.Parser, new[]{ "Tag" }, null, null, null, null),
@@ -127,6 +143,48 @@ namespace AssetGen.V1 {
     /// raw rows top to bottom, 4 bytes per pixel, straight alpha;
     /// </summary>
     [pbr::OriginalName("OUTPUT_FORMAT_RGBA8")] Rgba8 = 2,
+    /// <summary>
+    /// alpha is 255 for textures. Loads without a decode.
+    /// GPU block-compressed textures in a DDS file with the full mip chain down to 1x1 (box-filtered;
+    /// wrap-around for tileable textures, alpha-weighted for sprites). Width and height must be
+    /// multiples of 4. Unity, DirectX and most engines load them without a decode.
+    /// </summary>
+    [pbr::OriginalName("OUTPUT_FORMAT_DDS_BC1")] DdsBc1 = 3,
+    /// <summary>
+    /// DXT5 header: RGBA, 8 bits/pixel; sprites and props
+    /// </summary>
+    [pbr::OriginalName("OUTPUT_FORMAT_DDS_BC3")] DdsBc3 = 4,
+    /// <summary>
+    /// DX10 header (BC7_UNORM_SRGB for albedo, BC7_UNORM for data
+    /// </summary>
+    [pbr::OriginalName("OUTPUT_FORMAT_DDS_BC7")] DdsBc7 = 5,
+  }
+
+  /// <summary>
+  /// Material maps of a texture, all derived from its albedo with wrap-around filters, so every
+  /// map tiles with exactly the albedo's period.
+  /// </summary>
+  public enum MaterialMap {
+    /// <summary>
+    /// = ALBEDO
+    /// </summary>
+    [pbr::OriginalName("MATERIAL_MAP_UNSPECIFIED")] Unspecified = 0,
+    /// <summary>
+    /// the generated colours
+    /// </summary>
+    [pbr::OriginalName("MATERIAL_MAP_ALBEDO")] Albedo = 1,
+    /// <summary>
+    /// tangent space, +Y up (OpenGL/Unity convention), RGB = xyz * 0.5 + 0.5
+    /// </summary>
+    [pbr::OriginalName("MATERIAL_MAP_NORMAL")] Normal = 2,
+    /// <summary>
+    /// grayscale (PNG: 1 channel), 0 = low, 255 = high
+    /// </summary>
+    [pbr::OriginalName("MATERIAL_MAP_HEIGHT")] Height = 3,
+    /// <summary>
+    /// grayscale (PNG: 1 channel), 255 = rough
+    /// </summary>
+    [pbr::OriginalName("MATERIAL_MAP_ROUGHNESS")] Roughness = 4,
   }
 
   public enum Priority {
@@ -193,6 +251,16 @@ namespace AssetGen.V1 {
       format_ = other.format_;
       tileable_ = other.tileable_;
       priority_ = other.priority_;
+      maps_ = other.maps_.Clone();
+      switch (other.NoiseCase) {
+        case NoiseOneofCase.Vary:
+          Vary = other.Vary.Clone();
+          break;
+        case NoiseOneofCase.Interpolate:
+          Interpolate = other.Interpolate.Clone();
+          break;
+      }
+
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -372,6 +440,72 @@ namespace AssetGen.V1 {
       }
     }
 
+    /// <summary>Field number for the "maps" field.</summary>
+    public const int MapsFieldNumber = 11;
+    private static readonly pb::FieldCodec<global::AssetGen.V1.MaterialMap> _repeated_maps_codec
+        = pb::FieldCodec.ForEnum(90, x => (int) x, x => (global::AssetGen.V1.MaterialMap) x);
+    private readonly pbc::RepeatedField<global::AssetGen.V1.MaterialMap> maps_ = new pbc::RepeatedField<global::AssetGen.V1.MaterialMap>();
+    /// <summary>
+    /// Textures only: which maps to stream for every image (empty = albedo only). Each map is its own
+    /// Asset with the image's index and seed and its `map` set; maps of one image share one forward pass.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public pbc::RepeatedField<global::AssetGen.V1.MaterialMap> Maps {
+      get { return maps_; }
+    }
+
+    /// <summary>Field number for the "vary" field.</summary>
+    public const int VaryFieldNumber = 12;
+    /// <summary>
+    /// "more like this": every asset is a small step away from `seed`
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::AssetGen.V1.Variation Vary {
+      get { return noiseCase_ == NoiseOneofCase.Vary ? (global::AssetGen.V1.Variation) noise_ : null; }
+      set {
+        noise_ = value;
+        noiseCase_ = value == null ? NoiseOneofCase.None : NoiseOneofCase.Vary;
+      }
+    }
+
+    /// <summary>Field number for the "interpolate" field.</summary>
+    public const int InterpolateFieldNumber = 13;
+    /// <summary>
+    /// frames on the great circle from `seed` to `interpolate.seed_b`
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::AssetGen.V1.Interpolation Interpolate {
+      get { return noiseCase_ == NoiseOneofCase.Interpolate ? (global::AssetGen.V1.Interpolation) noise_ : null; }
+      set {
+        noise_ = value;
+        noiseCase_ = value == null ? NoiseOneofCase.None : NoiseOneofCase.Interpolate;
+      }
+    }
+
+    private object noise_;
+    /// <summary>Enum of possible cases for the "noise" oneof.</summary>
+    public enum NoiseOneofCase {
+      None = 0,
+      Vary = 12,
+      Interpolate = 13,
+    }
+    private NoiseOneofCase noiseCase_ = NoiseOneofCase.None;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public NoiseOneofCase NoiseCase {
+      get { return noiseCase_; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearNoise() {
+      noiseCase_ = NoiseOneofCase.None;
+      noise_ = null;
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -397,6 +531,10 @@ namespace AssetGen.V1 {
       if (Format != other.Format) return false;
       if (Tileable != other.Tileable) return false;
       if (Priority != other.Priority) return false;
+      if(!maps_.Equals(other.maps_)) return false;
+      if (!object.Equals(Vary, other.Vary)) return false;
+      if (!object.Equals(Interpolate, other.Interpolate)) return false;
+      if (NoiseCase != other.NoiseCase) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -414,6 +552,10 @@ namespace AssetGen.V1 {
       if (Format != global::AssetGen.V1.OutputFormat.Unspecified) hash ^= Format.GetHashCode();
       if (HasTileable) hash ^= Tileable.GetHashCode();
       if (Priority != global::AssetGen.V1.Priority.Unspecified) hash ^= Priority.GetHashCode();
+      hash ^= maps_.GetHashCode();
+      if (noiseCase_ == NoiseOneofCase.Vary) hash ^= Vary.GetHashCode();
+      if (noiseCase_ == NoiseOneofCase.Interpolate) hash ^= Interpolate.GetHashCode();
+      hash ^= (int) noiseCase_;
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -472,6 +614,15 @@ namespace AssetGen.V1 {
         output.WriteRawTag(80);
         output.WriteEnum((int) Priority);
       }
+      maps_.WriteTo(output, _repeated_maps_codec);
+      if (noiseCase_ == NoiseOneofCase.Vary) {
+        output.WriteRawTag(98);
+        output.WriteMessage(Vary);
+      }
+      if (noiseCase_ == NoiseOneofCase.Interpolate) {
+        output.WriteRawTag(106);
+        output.WriteMessage(Interpolate);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -522,6 +673,15 @@ namespace AssetGen.V1 {
         output.WriteRawTag(80);
         output.WriteEnum((int) Priority);
       }
+      maps_.WriteTo(ref output, _repeated_maps_codec);
+      if (noiseCase_ == NoiseOneofCase.Vary) {
+        output.WriteRawTag(98);
+        output.WriteMessage(Vary);
+      }
+      if (noiseCase_ == NoiseOneofCase.Interpolate) {
+        output.WriteRawTag(106);
+        output.WriteMessage(Interpolate);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -561,6 +721,13 @@ namespace AssetGen.V1 {
       }
       if (Priority != global::AssetGen.V1.Priority.Unspecified) {
         size += 1 + pb::CodedOutputStream.ComputeEnumSize((int) Priority);
+      }
+      size += maps_.CalculateSize(_repeated_maps_codec);
+      if (noiseCase_ == NoiseOneofCase.Vary) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Vary);
+      }
+      if (noiseCase_ == NoiseOneofCase.Interpolate) {
+        size += 1 + pb::CodedOutputStream.ComputeMessageSize(Interpolate);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -604,6 +771,22 @@ namespace AssetGen.V1 {
       if (other.Priority != global::AssetGen.V1.Priority.Unspecified) {
         Priority = other.Priority;
       }
+      maps_.Add(other.maps_);
+      switch (other.NoiseCase) {
+        case NoiseOneofCase.Vary:
+          if (Vary == null) {
+            Vary = new global::AssetGen.V1.Variation();
+          }
+          Vary.MergeFrom(other.Vary);
+          break;
+        case NoiseOneofCase.Interpolate:
+          if (Interpolate == null) {
+            Interpolate = new global::AssetGen.V1.Interpolation();
+          }
+          Interpolate.MergeFrom(other.Interpolate);
+          break;
+      }
+
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
 
@@ -657,6 +840,29 @@ namespace AssetGen.V1 {
           }
           case 80: {
             Priority = (global::AssetGen.V1.Priority) input.ReadEnum();
+            break;
+          }
+          case 90:
+          case 88: {
+            maps_.AddEntriesFrom(input, _repeated_maps_codec);
+            break;
+          }
+          case 98: {
+            global::AssetGen.V1.Variation subBuilder = new global::AssetGen.V1.Variation();
+            if (noiseCase_ == NoiseOneofCase.Vary) {
+              subBuilder.MergeFrom(Vary);
+            }
+            input.ReadMessage(subBuilder);
+            Vary = subBuilder;
+            break;
+          }
+          case 106: {
+            global::AssetGen.V1.Interpolation subBuilder = new global::AssetGen.V1.Interpolation();
+            if (noiseCase_ == NoiseOneofCase.Interpolate) {
+              subBuilder.MergeFrom(Interpolate);
+            }
+            input.ReadMessage(subBuilder);
+            Interpolate = subBuilder;
             break;
           }
         }
@@ -714,6 +920,515 @@ namespace AssetGen.V1 {
             Priority = (global::AssetGen.V1.Priority) input.ReadEnum();
             break;
           }
+          case 90:
+          case 88: {
+            maps_.AddEntriesFrom(ref input, _repeated_maps_codec);
+            break;
+          }
+          case 98: {
+            global::AssetGen.V1.Variation subBuilder = new global::AssetGen.V1.Variation();
+            if (noiseCase_ == NoiseOneofCase.Vary) {
+              subBuilder.MergeFrom(Vary);
+            }
+            input.ReadMessage(subBuilder);
+            Vary = subBuilder;
+            break;
+          }
+          case 106: {
+            global::AssetGen.V1.Interpolation subBuilder = new global::AssetGen.V1.Interpolation();
+            if (noiseCase_ == NoiseOneofCase.Interpolate) {
+              subBuilder.MergeFrom(Interpolate);
+            }
+            input.ReadMessage(subBuilder);
+            Interpolate = subBuilder;
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  /// <summary>
+  /// A variation of the image of `seed`: noise = noise(seed) * cos(a) + noise(vary_seed) * sin(a), with
+  /// a = strength * pi / 2 (a unit-variance mix of two independent Gaussians, so still in distribution).
+  /// Request: asset i gets variation seed `seed + i` and the request's seed as its base seed.
+  /// </summary>
+  public sealed partial class Variation : pb::IMessage<Variation>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<Variation> _parser = new pb::MessageParser<Variation>(() => new Variation());
+    private pb::UnknownFieldSet _unknownFields;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<Variation> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[1]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Variation() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Variation(Variation other) : this() {
+      seed_ = other.seed_;
+      strength_ = other.strength_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Variation Clone() {
+      return new Variation(this);
+    }
+
+    /// <summary>Field number for the "seed" field.</summary>
+    public const int SeedFieldNumber = 1;
+    private ulong seed_;
+    /// <summary>
+    /// request: the first variation seed; Asset: this asset's own
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ulong Seed {
+      get { return seed_; }
+      set {
+        seed_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "strength" field.</summary>
+    public const int StrengthFieldNumber = 2;
+    private double strength_;
+    /// <summary>
+    /// (0, 1]: 0.1-0.3 = close cousins, 1 = the variation seed's own image
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public double Strength {
+      get { return strength_; }
+      set {
+        strength_ = value;
+      }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as Variation);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(Variation other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (Seed != other.Seed) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.Equals(Strength, other.Strength)) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (Seed != 0UL) hash ^= Seed.GetHashCode();
+      if (Strength != 0D) hash ^= pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.GetHashCode(Strength);
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (Seed != 0UL) {
+        output.WriteRawTag(8);
+        output.WriteUInt64(Seed);
+      }
+      if (Strength != 0D) {
+        output.WriteRawTag(17);
+        output.WriteDouble(Strength);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (Seed != 0UL) {
+        output.WriteRawTag(8);
+        output.WriteUInt64(Seed);
+      }
+      if (Strength != 0D) {
+        output.WriteRawTag(17);
+        output.WriteDouble(Strength);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (Seed != 0UL) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt64Size(Seed);
+      }
+      if (Strength != 0D) {
+        size += 1 + 8;
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(Variation other) {
+      if (other == null) {
+        return;
+      }
+      if (other.Seed != 0UL) {
+        Seed = other.Seed;
+      }
+      if (other.Strength != 0D) {
+        Strength = other.Strength;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 8: {
+            Seed = input.ReadUInt64();
+            break;
+          }
+          case 17: {
+            Strength = input.ReadDouble();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 8: {
+            Seed = input.ReadUInt64();
+            break;
+          }
+          case 17: {
+            Strength = input.ReadDouble();
+            break;
+          }
+        }
+      }
+    }
+    #endif
+
+  }
+
+  /// <summary>
+  /// Spherical interpolation (slerp) of the noise of `seed` (t = 0) and of `seed_b` (t = 1).
+  /// Request: `count` frames at t = i / (count - 1) (one frame: t = 0), unless `t` pins a single
+  /// frame (then count must be 1). Asset: `t` is always set to that frame's t.
+  /// </summary>
+  public sealed partial class Interpolation : pb::IMessage<Interpolation>
+  #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      , pb::IBufferMessage
+  #endif
+  {
+    private static readonly pb::MessageParser<Interpolation> _parser = new pb::MessageParser<Interpolation>(() => new Interpolation());
+    private pb::UnknownFieldSet _unknownFields;
+    private int _hasBits0;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pb::MessageParser<Interpolation> Parser { get { return _parser; } }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public static pbr::MessageDescriptor Descriptor {
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[2]; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    pbr::MessageDescriptor pb::IMessage.Descriptor {
+      get { return Descriptor; }
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Interpolation() {
+      OnConstruction();
+    }
+
+    partial void OnConstruction();
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Interpolation(Interpolation other) : this() {
+      _hasBits0 = other._hasBits0;
+      seedB_ = other.seedB_;
+      t_ = other.t_;
+      _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public Interpolation Clone() {
+      return new Interpolation(this);
+    }
+
+    /// <summary>Field number for the "seed_b" field.</summary>
+    public const int SeedBFieldNumber = 1;
+    private ulong seedB_;
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public ulong SeedB {
+      get { return seedB_; }
+      set {
+        seedB_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "t" field.</summary>
+    public const int TFieldNumber = 2;
+    private double t_;
+    /// <summary>
+    /// in [0, 1]
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public double T {
+      get { if ((_hasBits0 & 1) != 0) { return t_; } else { return 0D; } }
+      set {
+        _hasBits0 |= 1;
+        t_ = value;
+      }
+    }
+    /// <summary>Gets whether the "t" field is set</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool HasT {
+      get { return (_hasBits0 & 1) != 0; }
+    }
+    /// <summary>Clears the value of the "t" field</summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void ClearT() {
+      _hasBits0 &= ~1;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override bool Equals(object other) {
+      return Equals(other as Interpolation);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public bool Equals(Interpolation other) {
+      if (ReferenceEquals(other, null)) {
+        return false;
+      }
+      if (ReferenceEquals(other, this)) {
+        return true;
+      }
+      if (SeedB != other.SeedB) return false;
+      if (!pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.Equals(T, other.T)) return false;
+      return Equals(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override int GetHashCode() {
+      int hash = 1;
+      if (SeedB != 0UL) hash ^= SeedB.GetHashCode();
+      if (HasT) hash ^= pbc::ProtobufEqualityComparers.BitwiseDoubleEqualityComparer.GetHashCode(T);
+      if (_unknownFields != null) {
+        hash ^= _unknownFields.GetHashCode();
+      }
+      return hash;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public override string ToString() {
+      return pb::JsonFormatter.ToDiagnosticString(this);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void WriteTo(pb::CodedOutputStream output) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      output.WriteRawMessage(this);
+    #else
+      if (SeedB != 0UL) {
+        output.WriteRawTag(8);
+        output.WriteUInt64(SeedB);
+      }
+      if (HasT) {
+        output.WriteRawTag(17);
+        output.WriteDouble(T);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(output);
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalWriteTo(ref pb::WriteContext output) {
+      if (SeedB != 0UL) {
+        output.WriteRawTag(8);
+        output.WriteUInt64(SeedB);
+      }
+      if (HasT) {
+        output.WriteRawTag(17);
+        output.WriteDouble(T);
+      }
+      if (_unknownFields != null) {
+        _unknownFields.WriteTo(ref output);
+      }
+    }
+    #endif
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public int CalculateSize() {
+      int size = 0;
+      if (SeedB != 0UL) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt64Size(SeedB);
+      }
+      if (HasT) {
+        size += 1 + 8;
+      }
+      if (_unknownFields != null) {
+        size += _unknownFields.CalculateSize();
+      }
+      return size;
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(Interpolation other) {
+      if (other == null) {
+        return;
+      }
+      if (other.SeedB != 0UL) {
+        SeedB = other.SeedB;
+      }
+      if (other.HasT) {
+        T = other.T;
+      }
+      _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
+    }
+
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public void MergeFrom(pb::CodedInputStream input) {
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+      input.ReadRawMessage(this);
+    #else
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, input);
+            break;
+          case 8: {
+            SeedB = input.ReadUInt64();
+            break;
+          }
+          case 17: {
+            T = input.ReadDouble();
+            break;
+          }
+        }
+      }
+    #endif
+    }
+
+    #if !GOOGLE_PROTOBUF_REFSTRUCT_COMPATIBILITY_MODE
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    void pb::IBufferMessage.InternalMergeFrom(ref pb::ParseContext input) {
+      uint tag;
+      while ((tag = input.ReadTag()) != 0) {
+        switch(tag) {
+          default:
+            _unknownFields = pb::UnknownFieldSet.MergeFieldFrom(_unknownFields, ref input);
+            break;
+          case 8: {
+            SeedB = input.ReadUInt64();
+            break;
+          }
+          case 17: {
+            T = input.ReadDouble();
+            break;
+          }
         }
       }
     }
@@ -739,7 +1454,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[1]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[3]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -774,6 +1489,9 @@ namespace AssetGen.V1 {
       totalSize_ = other.totalSize_;
       offset_ = other.offset_;
       data_ = other.data_;
+      map_ = other.map_;
+      vary_ = other.vary_ != null ? other.vary_.Clone() : null;
+      interpolate_ = other.interpolate_ != null ? other.interpolate_.Clone() : null;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -981,6 +1699,51 @@ namespace AssetGen.V1 {
       }
     }
 
+    /// <summary>Field number for the "map" field.</summary>
+    public const int MapFieldNumber = 16;
+    private global::AssetGen.V1.MaterialMap map_ = global::AssetGen.V1.MaterialMap.Unspecified;
+    /// <summary>
+    /// which map of the image this is (UNSPECIFIED/ALBEDO = the colours)
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::AssetGen.V1.MaterialMap Map {
+      get { return map_; }
+      set {
+        map_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "vary" field.</summary>
+    public const int VaryFieldNumber = 17;
+    private global::AssetGen.V1.Variation vary_;
+    /// <summary>
+    /// set when the request asked for variations: this asset's own
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::AssetGen.V1.Variation Vary {
+      get { return vary_; }
+      set {
+        vary_ = value;
+      }
+    }
+
+    /// <summary>Field number for the "interpolate" field.</summary>
+    public const int InterpolateFieldNumber = 18;
+    private global::AssetGen.V1.Interpolation interpolate_;
+    /// <summary>
+    /// set when the request asked for an interpolation: this frame's t
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public global::AssetGen.V1.Interpolation Interpolate {
+      get { return interpolate_; }
+      set {
+        interpolate_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -1011,6 +1774,9 @@ namespace AssetGen.V1 {
       if (TotalSize != other.TotalSize) return false;
       if (Offset != other.Offset) return false;
       if (Data != other.Data) return false;
+      if (Map != other.Map) return false;
+      if (!object.Equals(Vary, other.Vary)) return false;
+      if (!object.Equals(Interpolate, other.Interpolate)) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -1033,6 +1799,9 @@ namespace AssetGen.V1 {
       if (TotalSize != 0UL) hash ^= TotalSize.GetHashCode();
       if (Offset != 0UL) hash ^= Offset.GetHashCode();
       if (Data.Length != 0) hash ^= Data.GetHashCode();
+      if (Map != global::AssetGen.V1.MaterialMap.Unspecified) hash ^= Map.GetHashCode();
+      if (vary_ != null) hash ^= Vary.GetHashCode();
+      if (interpolate_ != null) hash ^= Interpolate.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -1111,6 +1880,18 @@ namespace AssetGen.V1 {
         output.WriteRawTag(122);
         output.WriteBytes(Data);
       }
+      if (Map != global::AssetGen.V1.MaterialMap.Unspecified) {
+        output.WriteRawTag(128, 1);
+        output.WriteEnum((int) Map);
+      }
+      if (vary_ != null) {
+        output.WriteRawTag(138, 1);
+        output.WriteMessage(Vary);
+      }
+      if (interpolate_ != null) {
+        output.WriteRawTag(146, 1);
+        output.WriteMessage(Interpolate);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -1181,6 +1962,18 @@ namespace AssetGen.V1 {
         output.WriteRawTag(122);
         output.WriteBytes(Data);
       }
+      if (Map != global::AssetGen.V1.MaterialMap.Unspecified) {
+        output.WriteRawTag(128, 1);
+        output.WriteEnum((int) Map);
+      }
+      if (vary_ != null) {
+        output.WriteRawTag(138, 1);
+        output.WriteMessage(Vary);
+      }
+      if (interpolate_ != null) {
+        output.WriteRawTag(146, 1);
+        output.WriteMessage(Interpolate);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -1235,6 +2028,15 @@ namespace AssetGen.V1 {
       }
       if (Data.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeBytesSize(Data);
+      }
+      if (Map != global::AssetGen.V1.MaterialMap.Unspecified) {
+        size += 2 + pb::CodedOutputStream.ComputeEnumSize((int) Map);
+      }
+      if (vary_ != null) {
+        size += 2 + pb::CodedOutputStream.ComputeMessageSize(Vary);
+      }
+      if (interpolate_ != null) {
+        size += 2 + pb::CodedOutputStream.ComputeMessageSize(Interpolate);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -1292,6 +2094,21 @@ namespace AssetGen.V1 {
       }
       if (other.Data.Length != 0) {
         Data = other.Data;
+      }
+      if (other.Map != global::AssetGen.V1.MaterialMap.Unspecified) {
+        Map = other.Map;
+      }
+      if (other.vary_ != null) {
+        if (vary_ == null) {
+          Vary = new global::AssetGen.V1.Variation();
+        }
+        Vary.MergeFrom(other.Vary);
+      }
+      if (other.interpolate_ != null) {
+        if (interpolate_ == null) {
+          Interpolate = new global::AssetGen.V1.Interpolation();
+        }
+        Interpolate.MergeFrom(other.Interpolate);
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -1366,6 +2183,24 @@ namespace AssetGen.V1 {
           }
           case 122: {
             Data = input.ReadBytes();
+            break;
+          }
+          case 128: {
+            Map = (global::AssetGen.V1.MaterialMap) input.ReadEnum();
+            break;
+          }
+          case 138: {
+            if (vary_ == null) {
+              Vary = new global::AssetGen.V1.Variation();
+            }
+            input.ReadMessage(Vary);
+            break;
+          }
+          case 146: {
+            if (interpolate_ == null) {
+              Interpolate = new global::AssetGen.V1.Interpolation();
+            }
+            input.ReadMessage(Interpolate);
             break;
           }
         }
@@ -1443,6 +2278,24 @@ namespace AssetGen.V1 {
             Data = input.ReadBytes();
             break;
           }
+          case 128: {
+            Map = (global::AssetGen.V1.MaterialMap) input.ReadEnum();
+            break;
+          }
+          case 138: {
+            if (vary_ == null) {
+              Vary = new global::AssetGen.V1.Variation();
+            }
+            input.ReadMessage(Vary);
+            break;
+          }
+          case 146: {
+            if (interpolate_ == null) {
+              Interpolate = new global::AssetGen.V1.Interpolation();
+            }
+            input.ReadMessage(Interpolate);
+            break;
+          }
         }
       }
     }
@@ -1464,7 +2317,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[2]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[4]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -1749,7 +2602,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[3]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[5]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2030,7 +2883,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[4]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[6]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2219,7 +3072,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[5]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[7]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2560,7 +3413,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[6]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[8]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -2606,6 +3459,9 @@ namespace AssetGen.V1 {
     /// <summary>Field number for the "count" field.</summary>
     public const int CountFieldNumber = 2;
     private uint count_;
+    /// <summary>
+    /// images of the request (each with all its maps)
+    /// </summary>
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public uint Count {
@@ -2790,7 +3646,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[7]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[9]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -3099,7 +3955,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[8]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[10]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -3251,7 +4107,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[9]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[11]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -3466,7 +4322,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[10]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[12]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -3866,7 +4722,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[11]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[13]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
@@ -4203,7 +5059,7 @@ namespace AssetGen.V1 {
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public static pbr::MessageDescriptor Descriptor {
-      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[12]; }
+      get { return global::AssetGen.V1.AssetgenReflection.Descriptor.MessageTypes[14]; }
     }
 
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]

@@ -19,6 +19,17 @@ class OutputFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTPUT_FORMAT_UNSPECIFIED: _ClassVar[OutputFormat]
     OUTPUT_FORMAT_PNG: _ClassVar[OutputFormat]
     OUTPUT_FORMAT_RGBA8: _ClassVar[OutputFormat]
+    OUTPUT_FORMAT_DDS_BC1: _ClassVar[OutputFormat]
+    OUTPUT_FORMAT_DDS_BC3: _ClassVar[OutputFormat]
+    OUTPUT_FORMAT_DDS_BC7: _ClassVar[OutputFormat]
+
+class MaterialMap(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MATERIAL_MAP_UNSPECIFIED: _ClassVar[MaterialMap]
+    MATERIAL_MAP_ALBEDO: _ClassVar[MaterialMap]
+    MATERIAL_MAP_NORMAL: _ClassVar[MaterialMap]
+    MATERIAL_MAP_HEIGHT: _ClassVar[MaterialMap]
+    MATERIAL_MAP_ROUGHNESS: _ClassVar[MaterialMap]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -32,12 +43,20 @@ ASSET_KIND_PROP: AssetKind
 OUTPUT_FORMAT_UNSPECIFIED: OutputFormat
 OUTPUT_FORMAT_PNG: OutputFormat
 OUTPUT_FORMAT_RGBA8: OutputFormat
+OUTPUT_FORMAT_DDS_BC1: OutputFormat
+OUTPUT_FORMAT_DDS_BC3: OutputFormat
+OUTPUT_FORMAT_DDS_BC7: OutputFormat
+MATERIAL_MAP_UNSPECIFIED: MaterialMap
+MATERIAL_MAP_ALBEDO: MaterialMap
+MATERIAL_MAP_NORMAL: MaterialMap
+MATERIAL_MAP_HEIGHT: MaterialMap
+MATERIAL_MAP_ROUGHNESS: MaterialMap
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_INTERACTIVE: Priority
 PRIORITY_BACKGROUND: Priority
 
 class GenerateRequest(_message.Message):
-    __slots__ = ("model", "kind", "prompt", "width", "height", "count", "seed", "format", "tileable", "priority")
+    __slots__ = ("model", "kind", "prompt", "width", "height", "count", "seed", "format", "tileable", "priority", "maps", "vary", "interpolate")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PROMPT_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +67,9 @@ class GenerateRequest(_message.Message):
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     TILEABLE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    MAPS_FIELD_NUMBER: _ClassVar[int]
+    VARY_FIELD_NUMBER: _ClassVar[int]
+    INTERPOLATE_FIELD_NUMBER: _ClassVar[int]
     model: str
     kind: AssetKind
     prompt: str
@@ -58,10 +80,29 @@ class GenerateRequest(_message.Message):
     format: OutputFormat
     tileable: bool
     priority: Priority
-    def __init__(self, model: _Optional[str] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., prompt: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., count: _Optional[int] = ..., seed: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., tileable: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ...) -> None: ...
+    maps: _containers.RepeatedScalarFieldContainer[MaterialMap]
+    vary: Variation
+    interpolate: Interpolation
+    def __init__(self, model: _Optional[str] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., prompt: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., count: _Optional[int] = ..., seed: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., tileable: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., maps: _Optional[_Iterable[_Union[MaterialMap, str]]] = ..., vary: _Optional[_Union[Variation, _Mapping]] = ..., interpolate: _Optional[_Union[Interpolation, _Mapping]] = ...) -> None: ...
+
+class Variation(_message.Message):
+    __slots__ = ("seed", "strength")
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    seed: int
+    strength: float
+    def __init__(self, seed: _Optional[int] = ..., strength: _Optional[float] = ...) -> None: ...
+
+class Interpolation(_message.Message):
+    __slots__ = ("seed_b", "t")
+    SEED_B_FIELD_NUMBER: _ClassVar[int]
+    T_FIELD_NUMBER: _ClassVar[int]
+    seed_b: int
+    t: float
+    def __init__(self, seed_b: _Optional[int] = ..., t: _Optional[float] = ...) -> None: ...
 
 class Asset(_message.Message):
-    __slots__ = ("tag", "index", "seed", "kind", "width", "height", "format", "channels", "tileable", "model", "model_version", "sha256", "total_size", "offset", "data")
+    __slots__ = ("tag", "index", "seed", "kind", "width", "height", "format", "channels", "tileable", "model", "model_version", "sha256", "total_size", "offset", "data", "map", "vary", "interpolate")
     TAG_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +118,9 @@ class Asset(_message.Message):
     TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    MAP_FIELD_NUMBER: _ClassVar[int]
+    VARY_FIELD_NUMBER: _ClassVar[int]
+    INTERPOLATE_FIELD_NUMBER: _ClassVar[int]
     tag: str
     index: int
     seed: int
@@ -92,7 +136,10 @@ class Asset(_message.Message):
     total_size: int
     offset: int
     data: bytes
-    def __init__(self, tag: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., channels: _Optional[int] = ..., tileable: _Optional[bool] = ..., model: _Optional[str] = ..., model_version: _Optional[str] = ..., sha256: _Optional[str] = ..., total_size: _Optional[int] = ..., offset: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+    map: MaterialMap
+    vary: Variation
+    interpolate: Interpolation
+    def __init__(self, tag: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., channels: _Optional[int] = ..., tileable: _Optional[bool] = ..., model: _Optional[str] = ..., model_version: _Optional[str] = ..., sha256: _Optional[str] = ..., total_size: _Optional[int] = ..., offset: _Optional[int] = ..., data: _Optional[bytes] = ..., map: _Optional[_Union[MaterialMap, str]] = ..., vary: _Optional[_Union[Variation, _Mapping]] = ..., interpolate: _Optional[_Union[Interpolation, _Mapping]] = ...) -> None: ...
 
 class SessionRequest(_message.Message):
     __slots__ = ("submit", "cancel")
