@@ -2,7 +2,10 @@
 the GPU until the final uint8 copy, so only a quarter of the bytes cross to the host).
 
 images: [B, 4, H, W] float in [-1, 1], straight (not premultiplied) alpha, as Generator.forward
-returns them. Out: [B, H, W, 4] uint8 on the CPU, rows top to bottom, ready for PNG or raw RGBA8.
+returns them. Out: [B, H, W, 4] uint8, rows top to bottom, ready for PNG or raw RGBA8.
+
+`rgba8_on_device` is capture-safe (no boolean indexing, no host sync, no data-dependent shapes),
+so the CUDA-graph runner records it inside the graph right after the generator.
 """
 from __future__ import annotations
 
@@ -14,16 +17,22 @@ import torch
 TRANSPARENT_BELOW = 8
 
 
-def to_rgba8(images: torch.Tensor, opaque: bool) -> torch.Tensor:
-    """[B, 4, H, W] in [-1, 1] -> [B, H, W, 4] uint8 (CPU). `opaque` forces alpha to 255 (textures)."""
+def rgba8_on_device(images: torch.Tensor, opaque: bool) -> torch.Tensor:
+    """[B, 4, H, W] in [-1, 1] -> [B, H, W, 4] uint8 on the same device (contiguous NHWC)."""
     if images.dim() != 4 or images.shape[1] != 4:
         raise ValueError(f"expected [B, 4, H, W] images, got {tuple(images.shape)}")
     pixels = ((images.float() + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)  # [B, 4, H, W]
-    alpha = pixels[:, 3]
-    alpha[alpha < TRANSPARENT_BELOW] = 0
+    alpha = pixels[:, 3:4]                                                              # [B, 1, H, W]
     if opaque:
         # The generator already makes texture alpha exactly 1; this pins it even if a quantized
         # or compiled runner drifts by a rounding step.
-        pixels[:, 3] = 255
-    # permute to NHWC, then one contiguous copy to the host.
-    return pixels.permute(0, 2, 3, 1).contiguous().cpu()
+        alpha = torch.full_like(alpha, 255)
+    else:
+        alpha = alpha.masked_fill(alpha < TRANSPARENT_BELOW, 0)
+    # NHWC in one contiguous buffer: the host copy is then a single memcpy.
+    return torch.cat((pixels[:, :3], alpha), dim=1).permute(0, 2, 3, 1).contiguous()
+
+
+def to_rgba8(images: torch.Tensor, opaque: bool) -> torch.Tensor:
+    """[B, 4, H, W] in [-1, 1] -> [B, H, W, 4] uint8 on the CPU. `opaque` forces alpha to 255 (textures)."""
+    return rgba8_on_device(images, opaque).cpu()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +33,24 @@ DROP_MESSAGES = {
     "DEADLINE_EXCEEDED": "the deadline passed while the request waited in the queue; allow more time "
                          "or ask for fewer or smaller assets",
 }
+
+
+class QueueFull(ServiceError):
+    """RESOURCE_EXHAUSTED with a hint: about when enough of the queue will have drained for this
+    request to fit. The servicer sends it as `retry-after-ms` trailing metadata, and it is in the
+    message for Session tags (whose errors carry no metadata)."""
+
+    reason = "queue"  # short label for metrics, as the admission limits use
+
+    def __init__(self, queued: int, limit: int, retry_after_ms: int) -> None:
+        super().__init__("RESOURCE_EXHAUSTED",
+                         f"the server queue is full ({queued} images waiting, limit {limit}); retry after "
+                         f"{retry_after_ms} ms or ask for fewer assets")
+        self.retry_after_ms = retry_after_ms
+
+
+RETRY_MS_BOUNDS = (10, 60_000)  # never tell a client to hammer, never to give up for minutes
+EMA_WEIGHT = 0.2                # how fast the per-image compute estimate follows the latest batch
 
 
 class JobStream:
@@ -74,10 +93,15 @@ class SchedulerStats:
     images: int = 0
     largest_batch: int = 0
     dropped: int = 0
+    ms_per_image: float | None = None  # moving average of compute time per image (retry hints)
 
 
 class Scheduler:
-    def __init__(self, runner, catalog: ModelCatalog, config: ServiceConfig) -> None:
+    def __init__(self, runner, catalog: ModelCatalog, config: ServiceConfig,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` (seconds, monotonic) decides batch timing and deadlines; tests pass a fake one.
+        Job deadlines must be on the same clock (validation uses time.monotonic())."""
+        self.clock = clock
         self.runner = runner
         self.catalog = catalog
         self.config = config
@@ -108,20 +132,28 @@ class Scheduler:
             raise ServiceError("UNAVAILABLE", "the server is still loading and warming its models; retry shortly "
                                               "(health turns SERVING when ready)")
         if self._queued + job.count > self.config.max_queued_images:
-            raise ServiceError(
-                "RESOURCE_EXHAUSTED",
-                f"the server queue is full ({self._queued} images waiting, limit "
-                f"{self.config.max_queued_images}); retry with backoff or ask for fewer assets",
-            )
+            raise QueueFull(self._queued, self.config.max_queued_images, self.retry_after_ms(job.count))
         stream = JobStream(job)
         self._streams[job] = stream
-        now = time.monotonic()
+        now = self.clock()
         queue = self._queues.setdefault(job.key, KeyQueue())
         for index in range(job.count):
             queue.push(WorkItem(job, index, now))
         self._queued += job.count
         self._wakeup.set()
         return stream
+
+    def retry_after_ms(self, count: int) -> int:
+        """How long until `count` more images would fit: the excess drains at the measured compute
+        rate (50 ms per image until a batch has been measured)."""
+        excess = self._queued + count - self.config.max_queued_images
+        per_image = self.stats.ms_per_image if self.stats.ms_per_image is not None else 50.0
+        low, high = RETRY_MS_BOUNDS
+        return int(min(high, max(low, math.ceil(excess * per_image))))
+
+    def wake(self) -> None:
+        """Re-plan now (tests call it after moving a fake clock; submit and cancel do it anyway)."""
+        self._wakeup.set()
 
     def cancel(self, job: Job, message: str = "cancelled by the client") -> None:
         """Fail the job with CANCELLED; its queued images are dropped at the next batch decision."""
@@ -141,7 +173,7 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         max_wait = self.config.max_wait_ms / 1000.0
         while True:
-            plan = next_batch(self._queues, time.monotonic(), self.config.max_batch, max_wait,
+            plan = next_batch(self._queues, self.clock(), self.config.max_batch, max_wait,
                               self.config.max_batch_pixels)
             self._queued -= len(plan.dropped) + len(plan.batch)
             self.stats.dropped += len(plan.dropped)
@@ -168,7 +200,12 @@ class Scheduler:
                     if stream is not None:
                         self._finish(stream, ServiceError("INTERNAL", f"generation failed: {e}"))
                 continue
-            log.debug("ran %s x%d in %.1f ms", plan.key, len(batch), (time.perf_counter() - started) * 1e3)
+            took_ms = (time.perf_counter() - started) * 1e3
+            log.debug("ran %s x%d in %.1f ms", plan.key, len(batch), took_ms)
+            per_image = took_ms / len(batch)
+            previous = self.stats.ms_per_image
+            self.stats.ms_per_image = per_image if previous is None else (
+                (1 - EMA_WEIGHT) * previous + EMA_WEIGHT * per_image)
             self.stats.batches += 1
             self.stats.images += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))

@@ -35,9 +35,9 @@ class AssetGenServer:
         self.config = config
         self.catalog = ModelCatalog.scan(config.models, config.model)
         if runner is None:
-            from .runner import EagerRunner  # torch is imported only by a process that serves
+            from .runner import ModelRunner  # torch is imported only by a process that serves
 
-            runner = EagerRunner(self.catalog, config.device, config.threads)
+            runner = ModelRunner.from_config(self.catalog, config)
         self.runner = runner
         self.scheduler = Scheduler(runner, self.catalog, config)
         self.servicer = AssetGenServicer(self.scheduler, self.catalog, config)

@@ -31,6 +31,16 @@ def _timeout(context: grpc.aio.ServicerContext, extra_s: float | None = None) ->
     return min(candidates) if candidates else None
 
 
+async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None:
+    """End the call with the error's status; a retry hint (queue full) rides along as
+    `retry-after-ms` trailing metadata, added to whatever trailers are already set."""
+    retry_ms = getattr(error, "retry_after_ms", None)
+    if retry_ms is None:
+        await context.abort(grpc.StatusCode[error.code], error.message)
+    trailing = tuple(context.trailing_metadata() or ()) + (("retry-after-ms", str(retry_ms)),)
+    await context.abort(grpc.StatusCode[error.code], error.message, trailing_metadata=trailing)
+
+
 class _SessionState:
     """What drain() needs to reach an open session."""
 
@@ -68,7 +78,7 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
         try:
             job, stream = self._admit(request, "", _timeout(context))
         except ServiceError as e:
-            await context.abort(grpc.StatusCode[e.code], e.message)
+            await _abort(context, e)
         try:
             async for result in stream:
                 for message in asset_messages(result, self.config.chunk_size):
