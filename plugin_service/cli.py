@@ -79,17 +79,40 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .client.files import save_asset
 
     options = dict(model=args.model, width=args.width or args.size, height=args.height or args.size,
-                   count=args.count, seed=args.seed, format=args.format, priority=args.priority)
+                   count=args.count, seed=args.seed, format=args.format, priority=args.priority,
+                   maps=tuple(args.maps or ()))
     if args.no_tileable:
         options["tileable"] = False
+    if args.vary_seed is not None and args.interpolate:
+        return _err("--vary-seed and --interpolate are exclusive: ask for one of them")
+    if args.vary_seed is not None:
+        options.update(vary_seed=args.vary_seed, strength=args.strength)
+    if args.interpolate:
+        options.update(seed=args.interpolate[0], interpolate_seed=args.interpolate[1])
+        if args.at is not None:
+            options.update(interpolate_t=args.at, count=1)
+        elif args.frames is not None:
+            options["count"] = args.frames
+    if args.atlas and args.format.startswith("dds_"):
+        return _err("--atlas packs PNG or raw RGBA8 sprites; use --format png or rgba")
+    images = max(1, options["count"]) * max(1, len(options["maps"]))
 
     def body(client) -> int:
-        show_bar = sys.stdout.isatty() and args.count > 1
-        with tqdm(total=args.count, unit="asset", disable=not show_bar) as bar:
+        show_bar = sys.stdout.isatty() and images > 1
+        sprites = []
+        with tqdm(total=images, unit="asset", disable=not show_bar) as bar:
             for asset in client.generate(args.prompt, args.kind, timeout=args.timeout, **options):
                 path = save_asset(asset, args.prompt, args.out)
                 bar.write(str(path), file=sys.stdout)
                 bar.update()
+                if args.atlas:
+                    sprites.append((path.stem, asset.pixels()))
+        if args.atlas:
+            from .client.atlas import write_atlas
+            from .client.files import slugify
+
+            sprites.sort()  # assets arrive in any order; the atlas does not depend on it
+            print(write_atlas(sprites, args.out, f"{slugify(args.prompt)}_atlas"))
         return 0
 
     return _client_call(args, body)
@@ -166,7 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--height", type=int, default=0, help="overrides --size")
     gen.add_argument("--count", type=int, default=1, help="how many assets (1..64); seeds seed, seed+1, ...")
     gen.add_argument("--seed", type=int, default=None, help="first seed (default: the server picks one)")
-    gen.add_argument("--format", default="png", choices=("png", "rgba"), help="png, or raw RGBA8 bytes (.rgba)")
+    gen.add_argument("--format", default="png", choices=("png", "rgba", "dds_bc1", "dds_bc3", "dds_bc7"),
+                     help="png, raw RGBA8 bytes (.rgba), or a block-compressed DDS with mips (bc1: opaque, "
+                          "bc3/bc7: with alpha)")
+    gen.add_argument("--maps", nargs="+", choices=("albedo", "normal", "height", "roughness"), default=None,
+                     help="textures: material maps to make from each image (default: albedo only)")
+    gen.add_argument("--vary-seed", type=int, default=None, metavar="S",
+                     help="variations of --seed: asset i mixes in the noise of seed S + i")
+    gen.add_argument("--strength", type=float, default=0.2,
+                     help="with --vary-seed: how far to move, in (0, 1] (default 0.2)")
+    gen.add_argument("--interpolate", type=int, nargs=2, default=None, metavar=("SEED_A", "SEED_B"),
+                     help="frames that morph from SEED_A's image to SEED_B's")
+    gen.add_argument("--frames", type=int, default=None, help="with --interpolate: how many frames (default --count)")
+    gen.add_argument("--at", type=float, default=None, metavar="T",
+                     help="with --interpolate: only the frame at T in [0, 1] (what a sidecar reproduces)")
+    gen.add_argument("--atlas", action="store_true",
+                     help="also pack the assets into <prompt>_atlas.png with Unity sprite metadata (.json)")
     gen.add_argument("--model", default="", help="model name (default: the server's default)")
     gen.add_argument("--priority", default="interactive", choices=("interactive", "background"))
     gen.add_argument("--no-tileable", action="store_true", help="textures: do not ask for seamless wrap")

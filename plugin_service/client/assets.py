@@ -14,10 +14,15 @@ import grpc
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 
 KINDS = {"texture": pb.ASSET_KIND_TEXTURE, "sprite": pb.ASSET_KIND_SPRITE, "prop": pb.ASSET_KIND_PROP}
-FORMATS = {"png": pb.OUTPUT_FORMAT_PNG, "rgba8": pb.OUTPUT_FORMAT_RGBA8, "rgba": pb.OUTPUT_FORMAT_RGBA8}
+FORMATS = {"png": pb.OUTPUT_FORMAT_PNG, "rgba8": pb.OUTPUT_FORMAT_RGBA8, "rgba": pb.OUTPUT_FORMAT_RGBA8,
+           "dds_bc1": pb.OUTPUT_FORMAT_DDS_BC1, "dds_bc3": pb.OUTPUT_FORMAT_DDS_BC3, "dds_bc7": pb.OUTPUT_FORMAT_DDS_BC7}
+MAPS = {"albedo": pb.MATERIAL_MAP_ALBEDO, "normal": pb.MATERIAL_MAP_NORMAL, "height": pb.MATERIAL_MAP_HEIGHT,
+        "roughness": pb.MATERIAL_MAP_ROUGHNESS}
 PRIORITIES = {"interactive": pb.PRIORITY_INTERACTIVE, "background": pb.PRIORITY_BACKGROUND}
 _KIND_NAMES = {v: k for k, v in KINDS.items()}
-_FORMAT_NAMES = {pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8"}
+_FORMAT_NAMES = {pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8", pb.OUTPUT_FORMAT_DDS_BC1: "dds_bc1",
+                 pb.OUTPUT_FORMAT_DDS_BC3: "dds_bc3", pb.OUTPUT_FORMAT_DDS_BC7: "dds_bc7"}
+_MAP_NAMES = {v: k for k, v in MAPS.items()} | {pb.MATERIAL_MAP_UNSPECIFIED: "albedo"}
 
 
 class ChunkError(Exception):
@@ -32,18 +37,27 @@ class Asset:
     kind: str             # "texture", "sprite", "prop"
     width: int
     height: int
-    format: str           # "png" or "rgba8"
+    format: str           # "png", "rgba8", "dds_bc1", "dds_bc3" or "dds_bc7"
     channels: int
     tileable: bool
     model: str
     model_version: str
     sha256: str
     data: bytes = field(repr=False)
+    map: str = "albedo"                     # which material map of the image: albedo, normal, height, roughness
+    vary_seed: int | None = None            # set for variations: this asset's variation seed ...
+    vary_strength: float | None = None      # ... and the request's strength
+    interpolate_seed: int | None = None     # set for interpolation frames: the end seed ...
+    interpolate_t: float | None = None      # ... and this frame's t
 
     def image(self):
-        """A PIL image (decoded PNG, or the raw RGBA8 bytes wrapped)."""
+        """A PIL image (decoded PNG, or the raw RGBA8 bytes wrapped). DDS: not decoded here
+        (use a GPU or texture2ddecoder); raises ValueError."""
         from PIL import Image
 
+        if self.format.startswith("dds_"):
+            raise ValueError(f"{self.format} is a block-compressed DDS file; load it on the GPU or decode it "
+                             f"with texture2ddecoder")
         if self.format == "rgba8":
             return Image.frombytes("RGBA", (self.width, self.height), self.data)
         image = Image.open(io.BytesIO(self.data))
@@ -79,15 +93,35 @@ class ModelInfo:
 
 def build_request(prompt: str, kind: str = "texture", *, model: str = "", width: int = 0, height: int = 0,
                   size: int = 0, count: int = 1, seed: int | None = None, format: str = "png",
-                  tileable: bool | None = None, priority: str = "interactive") -> pb.GenerateRequest:
-    """Keyword arguments -> GenerateRequest. Unknown names fail here; ranges are the server's call."""
+                  tileable: bool | None = None, priority: str = "interactive", maps: tuple[str, ...] = (),
+                  vary_seed: int | None = None, strength: float = 0.2, interpolate_seed: int | None = None,
+                  interpolate_t: float | None = None) -> pb.GenerateRequest:
+    """Keyword arguments -> GenerateRequest. Unknown names fail here; ranges are the server's call.
+
+    maps: material maps per texture image ("albedo", "normal", "height", "roughness").
+    vary_seed + strength: variations of `seed` (asset i: variation seed vary_seed + i).
+    interpolate_seed: `count` frames from `seed` (t = 0) to it (t = 1); interpolate_t pins one frame.
+    """
     for name, value, table in (("kind", kind, KINDS), ("format", format, FORMATS), ("priority", priority, PRIORITIES)):
         if value not in table:
             raise ValueError(f"{name} {value!r} is unknown; choose one of: {', '.join(table)}")
+    if isinstance(maps, str):
+        maps = (maps,)
+    for m in maps:
+        if m not in MAPS:
+            raise ValueError(f"map {m!r} is unknown; choose from: {', '.join(MAPS)}")
+    if vary_seed is not None and interpolate_seed is not None:
+        raise ValueError("vary_seed and interpolate_seed are exclusive; ask for one of them")
     request = pb.GenerateRequest(
         model=model, kind=KINDS[kind], prompt=prompt, width=width or size, height=height or size,
-        count=count, format=FORMATS[format], priority=PRIORITIES[priority],
+        count=count, format=FORMATS[format], priority=PRIORITIES[priority], maps=[MAPS[m] for m in maps],
     )
+    if vary_seed is not None:
+        request.vary.CopyFrom(pb.Variation(seed=vary_seed, strength=strength))
+    if interpolate_seed is not None:
+        request.interpolate.seed_b = interpolate_seed
+        if interpolate_t is not None:
+            request.interpolate.t = interpolate_t
     if seed is not None:
         request.seed = seed
     if tileable is not None:
@@ -119,14 +153,14 @@ class ChunkAssembler:
     """
 
     def __init__(self) -> None:
-        self._partial: dict[tuple[str, int], _Partial] = {}
+        self._partial: dict[tuple[str, int, int], _Partial] = {}
 
     @property
     def pending(self) -> int:
         return len(self._partial)
 
     def add(self, msg: pb.Asset) -> Asset | None:
-        key = (msg.tag, msg.index)
+        key = (msg.tag, msg.index, msg.map)  # the maps of one image share its index
         part = self._partial.get(key)
         if part is None:
             if msg.offset != 0:
@@ -151,7 +185,11 @@ class ChunkAssembler:
             tag=msg.tag, index=msg.index, seed=msg.seed, kind=_KIND_NAMES.get(msg.kind, str(msg.kind)),
             width=msg.width, height=msg.height, format=_FORMAT_NAMES.get(msg.format, str(msg.format)),
             channels=msg.channels, tileable=msg.tileable, model=msg.model, model_version=msg.model_version,
-            sha256=msg.sha256, data=data,
+            sha256=msg.sha256, data=data, map=_MAP_NAMES.get(msg.map, str(msg.map)),
+            vary_seed=msg.vary.seed if msg.HasField("vary") else None,
+            vary_strength=msg.vary.strength if msg.HasField("vary") else None,
+            interpolate_seed=msg.interpolate.seed_b if msg.HasField("interpolate") else None,
+            interpolate_t=msg.interpolate.t if msg.HasField("interpolate") else None,
         )
 
 

@@ -18,6 +18,16 @@ Canonical form, version 1 (UTF-8, every line ends with "\\n", fields in this ord
     format=png|rgba8
     tileable=true|false
 
+then, only when set (so every key of a plain albedo asset is what it was before they existed):
+
+    map=normal|height|roughness                    (omitted for the albedo)
+    vary_seed=<decimal>                            variations: this asset's variation seed
+    vary_strength=<16 lowercase hex digits>        the IEEE-754 binary64 bits of the strength
+    interpolate_seed=<decimal>                     interpolation frames: the end seed
+    interpolate_t=<16 lowercase hex digits>        the IEEE-754 binary64 bits of this frame's t
+
+(floats as their bits, not as decimal text, because Python's repr and C#'s "R" format differ,
+e.g. 1e-05 vs 1E-05), and format may also be dds_bc1|dds_bc3|dds_bc7;
 where <S> is "<number of UTF-8 bytes>:<the text>", so no text (a prompt with a newline or an
 "=" in it) can be read as another field. The prompt loses leading and trailing ASCII whitespace
 (space, tab, LF, VT, FF, CR) first; the server strips at least that much, so two prompts that give
@@ -30,12 +40,14 @@ together with the C# side, a new version tag, and new golden vectors.
 from __future__ import annotations
 
 import hashlib
+import struct
 
 from .assets import Asset
 
 VERSION_TAG = "assetgen-cache-key/v1"
 KIND_NAMES = ("texture", "sprite", "prop")
-FORMAT_NAMES = ("png", "rgba8")
+FORMAT_NAMES = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
+MAP_NAMES = ("albedo", "normal", "height", "roughness")
 ASCII_WHITESPACE = " \t\n\x0b\x0c\r"
 MAX_SEED = 2**64 - 1
 
@@ -44,8 +56,18 @@ def _text(value: str) -> str:
     return f"{len(value.encode('utf-8'))}:{value}"
 
 
+def _float_bits(value: float) -> str:
+    return struct.pack(">d", float(value)).hex()
+
+
+def _seed_ok(seed) -> bool:
+    return not isinstance(seed, bool) and isinstance(seed, int) and 0 <= seed <= MAX_SEED
+
+
 def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, width: int, height: int,
-                     seed: int, format: str, tileable: bool) -> str:
+                     seed: int, format: str, tileable: bool, map: str = "albedo", vary_seed: int | None = None,
+                     vary_strength: float | None = None, interpolate_seed: int | None = None,
+                     interpolate_t: float | None = None) -> str:
     """The versioned string the key hashes; ValueError says which input is not concrete."""
     prompt = prompt.strip(ASCII_WHITESPACE)
     problems = []
@@ -66,6 +88,16 @@ def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, 
         problems.append(f"format {format!r} is not one of {', '.join(FORMAT_NAMES)}")
     if not isinstance(tileable, bool):
         problems.append(f"tileable {tileable!r} must be true or false (resolve unset to the kind's default)")
+    if map not in MAP_NAMES:
+        problems.append(f"map {map!r} is not one of {', '.join(MAP_NAMES)}")
+    if (vary_seed is None) != (vary_strength is None):
+        problems.append("vary_seed and vary_strength go together")
+    elif vary_seed is not None and not _seed_ok(vary_seed):
+        problems.append(f"vary_seed {vary_seed!r} must be an integer in 0..2**64-1")
+    if (interpolate_seed is None) != (interpolate_t is None):
+        problems.append("interpolate_seed and interpolate_t go together (use the frame's own t)")
+    elif interpolate_seed is not None and not _seed_ok(interpolate_seed):
+        problems.append(f"interpolate_seed {interpolate_seed!r} must be an integer in 0..2**64-1")
     if problems:
         raise ValueError("cannot make a cache key: " + "; ".join(problems))
     lines = [
@@ -80,14 +112,18 @@ def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, 
         f"format={format}",
         f"tileable={'true' if tileable else 'false'}",
     ]
+    if map != "albedo":
+        lines.append(f"map={map}")
+    if vary_seed is not None:
+        lines += [f"vary_seed={vary_seed}", f"vary_strength={_float_bits(vary_strength)}"]
+    if interpolate_seed is not None:
+        lines += [f"interpolate_seed={interpolate_seed}", f"interpolate_t={_float_bits(interpolate_t)}"]
     return "".join(line + "\n" for line in lines)
 
 
-def cache_key(*, model: str, model_version: str, kind: str, prompt: str, width: int, height: int,
-              seed: int, format: str, tileable: bool) -> str:
-    """Lowercase hex sha256 of canonical_string(...)."""
-    text = canonical_string(model=model, model_version=model_version, kind=kind, prompt=prompt, width=width,
-                            height=height, seed=seed, format=format, tileable=tileable)
+def cache_key(**inputs) -> str:
+    """Lowercase hex sha256 of canonical_string(**inputs) (same keyword arguments)."""
+    text = canonical_string(**inputs)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -95,4 +131,6 @@ def asset_cache_key(prompt: str, asset: Asset) -> str:
     """The key of an asset the server sent back for `prompt` (the asset carries everything else)."""
     return cache_key(model=asset.model, model_version=asset.model_version, kind=asset.kind, prompt=prompt,
                      width=asset.width, height=asset.height, seed=asset.seed, format=asset.format,
-                     tileable=asset.tileable)
+                     tileable=asset.tileable, map=asset.map, vary_seed=asset.vary_seed,
+                     vary_strength=asset.vary_strength, interpolate_seed=asset.interpolate_seed,
+                     interpolate_t=asset.interpolate_t)

@@ -14,8 +14,9 @@ import shlex
 from pathlib import Path
 
 from .assets import Asset
+from .cache_key import asset_cache_key
 
-EXTENSIONS = {"png": ".png", "rgba8": ".rgba"}
+EXTENSIONS = {"png": ".png", "rgba8": ".rgba", "dds_bc1": ".dds", "dds_bc3": ".dds", "dds_bc7": ".dds"}
 MAX_SLUG = 48
 
 
@@ -27,15 +28,29 @@ def slugify(prompt: str) -> str:
 
 
 def asset_filename(prompt: str, asset: Asset) -> str:
-    return f"{slugify(prompt)}_s{asset.seed}{EXTENSIONS[asset.format]}"
+    """slug_s<seed>[_v<variation seed>][_to<end seed>_t<t>][_<map>].<ext>: unique per asset of a request."""
+    name = f"{slugify(prompt)}_s{asset.seed}"
+    if asset.vary_seed is not None:
+        name += f"_v{asset.vary_seed}"
+    if asset.interpolate_seed is not None:
+        name += f"_to{asset.interpolate_seed}_t{asset.interpolate_t:.4f}"
+    if asset.map != "albedo":
+        name += f"_{asset.map}"
+    return name + EXTENSIONS[asset.format]
 
 
 def reproduce_command(prompt: str, asset: Asset) -> str:
     parts = ["assetgen", "generate", prompt, "--kind", asset.kind, "--width", str(asset.width),
              "--height", str(asset.height), "--seed", str(asset.seed), "--format",
-             "rgba" if asset.format == "rgba8" else "png", "--model", asset.model]
+             "rgba" if asset.format == "rgba8" else asset.format, "--model", asset.model]
     if not asset.tileable and asset.kind == "texture":
         parts.append("--no-tileable")
+    if asset.map != "albedo":
+        parts += ["--maps", asset.map]
+    if asset.vary_seed is not None:  # exact: repr of a float reads back as the same double
+        parts += ["--vary-seed", str(asset.vary_seed), "--strength", repr(asset.vary_strength)]
+    if asset.interpolate_seed is not None:
+        parts += ["--interpolate", str(asset.seed), str(asset.interpolate_seed), "--at", repr(asset.interpolate_t)]
     return shlex.join(parts)
 
 
@@ -53,6 +68,12 @@ def sidecar(prompt: str, asset: Asset, filename: str) -> dict:
         "channels": asset.channels,
         "tileable": asset.tileable,
         "sha256": asset.sha256,
+        "map": asset.map,
+        **({"vary_seed": asset.vary_seed, "vary_strength": asset.vary_strength}
+           if asset.vary_seed is not None else {}),
+        **({"interpolate_seed": asset.interpolate_seed, "interpolate_t": asset.interpolate_t}
+           if asset.interpolate_seed is not None else {}),
+        "cache_key": asset_cache_key(prompt, asset),
         "reproduce": reproduce_command(prompt, asset),
     }
 

@@ -1,32 +1,47 @@
-"""uint8 pixels -> the bytes a client asked for (PNG or raw RGBA8), hashed, as an AssetResult.
+"""uint8 pixels -> the bytes a client asked for (PNG, raw RGBA8 or DDS), hashed, as an AssetResult.
 
-Runs in the encoder thread pool: zlib and hashlib release the GIL, so PNG encoding of one batch
-overlaps the next batch's compute. Also owns the cutting of big assets into stream chunks.
+Runs in the encoder thread pool: zlib, hashlib, etcpak and torch release the GIL, so encoding of
+one batch overlaps the next batch's compute. Material maps (materials.py) are derived here from
+the uint8 albedo, so a map is a function of exactly the albedo the client receives. Also owns
+the cutting of big assets into stream chunks.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator
 
 import numpy as np
+import torch
 from PIL import Image
 
+from ..formats import DDS_FORMATS, encode_dds
 from .jobs import AssetResult, Job
+from .materials import material_maps
 
 # zlib level 1: about 3x faster than the default 6 for ~10% larger files; at runtime a frame
 # of latency matters more than a few KiB.
 PNG_COMPRESS_LEVEL = 1
+# Channels of each material map when it is a PNG or DDS (raw RGBA8 is always 4).
+MAP_CHANNELS = {"normal": 3, "height": 1, "roughness": 1}
 
 
-def encode_pixels(pixels: np.ndarray, fmt: str, channels: int) -> bytes:
-    """pixels: [H, W, 4] uint8. png: RGB when channels == 3 else RGBA; rgba8: always 4 bytes/pixel."""
+def encode_pixels(pixels: np.ndarray, fmt: str, channels: int, *, tileable: bool = False,
+                  colour: bool = True) -> bytes:
+    """pixels: [H, W, 4] uint8. png: grey (L) when channels == 1, RGB when 3, else RGBA; rgba8:
+    always 4 bytes/pixel; dds_*: block-compressed with mips (wrap-around when tileable; sRGB
+    flagged for colour, not for data maps)."""
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
         raise ValueError(f"expected [H, W, 4] uint8 pixels, got {pixels.shape} {pixels.dtype}")
     if fmt == "rgba8":
         return np.ascontiguousarray(pixels).tobytes()
+    if fmt in DDS_FORMATS:
+        return encode_dds(pixels, fmt, wrap=tileable, premultiply=channels == 4, srgb=colour)
     if fmt == "png":
-        if channels == 3:
+        if channels == 1:
+            image = Image.fromarray(np.ascontiguousarray(pixels[:, :, 0]), "L")
+        elif channels == 3:
             image = Image.fromarray(np.ascontiguousarray(pixels[:, :, :3]), "RGB")
         else:
             image = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
@@ -37,9 +52,22 @@ def encode_pixels(pixels: np.ndarray, fmt: str, channels: int) -> bytes:
 
 
 def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int) -> AssetResult:
-    """kind_channels: the kind's channels in the manifest (3 = opaque RGB, 4 = RGBA)."""
-    channels = 4 if job.format == "rgba8" else kind_channels
-    data = encode_pixels(pixels, job.format, channels)
+    """kind_channels: the kind's channels in the manifest (3 = opaque RGB, 4 = RGBA).
+
+    One result per image: the first of job.maps, with the other maps in `extra`."""
+    if job.maps == ("albedo",):
+        return _encode_map(job, index, pixels, kind_channels, "albedo")
+    with torch.inference_mode():
+        maps = material_maps(torch.from_numpy(pixels).unsqueeze(0), job.maps)
+    results = [_encode_map(job, index, maps[name][0].numpy(), MAP_CHANNELS.get(name, kind_channels), name)
+               for name in job.maps]
+    return dataclasses.replace(results[0], extra=tuple(results[1:]))
+
+
+def _encode_map(job: Job, index: int, pixels: np.ndarray, map_channels: int, map_name: str) -> AssetResult:
+    channels = 4 if job.format == "rgba8" else map_channels
+    data = encode_pixels(pixels, job.format, channels, tileable=job.tileable, colour=map_name == "albedo")
+    noise = job.item_noise(index)
     return AssetResult(
         tag=job.tag,
         index=index,
@@ -54,6 +82,11 @@ def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int) -
         model_version=job.model_version,
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,
+        map=map_name,
+        vary_seed=noise.vary_seed,
+        vary_strength=noise.vary_strength,
+        interpolate_seed=noise.interpolate_seed,
+        interpolate_t=noise.interpolate_t,
     )
 
 

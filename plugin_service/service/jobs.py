@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 KIND_NAMES = ("texture", "sprite", "prop")
-FORMATS = ("png", "rgba8")
+FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
+MAP_NAMES = ("albedo", "normal", "height", "roughness")  # material maps of a texture (service/materials.py)
 PRIORITIES = ("interactive", "background")
 
 
@@ -38,6 +39,25 @@ class AssetRequest:
     priority: str = "interactive"
     timeout_s: float | None = None    # None = no deadline
     tag: str = ""                     # Session tag; "" for Generate
+    maps: tuple[str, ...] = ()        # material maps (MAP_NAMES entries); () = albedo only
+    vary_seed: int | None = None      # "more like this": first variation seed (asset i: + i)
+    vary_strength: float | None = None
+    interpolate_seed: int | None = None  # slerp from `seed` (t = 0) to this seed (t = 1)
+    interpolate_t: float | None = None   # pins one frame; None = `count` frames from 0 to 1
+
+
+@dataclass(frozen=True)
+class NoiseSpec:
+    """Everything that decides one image's noise (service/noise.py turns it into a tensor).
+
+    Plain seed: noise(seed). Variation: a mix of noise(seed) and noise(vary_seed). Interpolation:
+    slerp of noise(seed) and noise(interpolate_seed) at t. At most one of the two is set.
+    """
+    seed: int
+    vary_seed: int | None = None
+    vary_strength: float | None = None
+    interpolate_seed: int | None = None
+    interpolate_t: float | None = None
 
 
 class ShapeKey(NamedTuple):
@@ -65,13 +85,33 @@ class Job:
     priority: str
     deadline: float | None            # time.monotonic() value, None = none
     cancelled: bool = False
+    maps: tuple[str, ...] = ("albedo",)  # every image is streamed as these maps, in this order
+    vary_seed: int | None = None      # variations: asset i gets vary_seed + i, base seed `seed`
+    vary_strength: float | None = None
+    interpolate_seed: int | None = None  # interpolation: asset i is frame t_i from seed to this
+    interpolate_t: float | None = None   # one pinned frame (count is 1)
 
     @property
     def key(self) -> ShapeKey:
         return ShapeKey(self.model, self.kind, self.height, self.width)
 
     def item_seed(self, index: int) -> int:
+        """The asset's reported seed: seed + i, or the shared base seed of variations/frames."""
+        if self.vary_seed is not None or self.interpolate_seed is not None:
+            return self.seed
         return (self.seed + index) & 0xFFFF_FFFF_FFFF_FFFF
+
+    def item_noise(self, index: int) -> NoiseSpec:
+        if self.vary_seed is not None:
+            return NoiseSpec(self.seed, vary_seed=(self.vary_seed + index) & 0xFFFF_FFFF_FFFF_FFFF,
+                             vary_strength=self.vary_strength)
+        if self.interpolate_seed is not None:
+            if self.interpolate_t is not None:
+                t = self.interpolate_t
+            else:
+                t = index / (self.count - 1) if self.count > 1 else 0.0
+            return NoiseSpec(self.seed, interpolate_seed=self.interpolate_seed, interpolate_t=t)
+        return NoiseSpec(self.item_seed(index))
 
     def expired(self, now: float) -> bool:
         return self.deadline is not None and now >= self.deadline
@@ -89,6 +129,10 @@ class WorkItem:
         return self.job.item_seed(self.index)
 
     @property
+    def noise(self) -> NoiseSpec:
+        return self.job.item_noise(self.index)
+
+    @property
     def interactive(self) -> bool:
         return self.job.priority == "interactive"
 
@@ -99,6 +143,7 @@ class RunBatch:
     key: ShapeKey
     prompts: tuple[str, ...]
     seeds: tuple[int, ...]
+    noise: tuple[NoiseSpec, ...] = ()  # per item; () = each seed's own plain noise
 
 
 @dataclass(frozen=True)
@@ -117,3 +162,11 @@ class AssetResult:
     model_version: str
     sha256: str
     data: bytes = field(repr=False)
+    map: str = "albedo"
+    vary_seed: int | None = None      # this asset's own variation seed (and the request's strength)
+    vary_strength: float | None = None
+    interpolate_seed: int | None = None
+    interpolate_t: float | None = None  # this frame's t
+    # The other maps of the same image (normal, height, ...), streamed right after this one; the
+    # scheduler counts an image once whatever its maps, so they travel together.
+    extra: tuple["AssetResult", ...] = field(default=(), repr=False)

@@ -189,7 +189,8 @@ class Scheduler:
                     pass
                 continue
             batch = plan.batch
-            run = RunBatch(plan.key, tuple(i.job.prompt for i in batch), tuple(i.seed for i in batch))
+            run = RunBatch(plan.key, tuple(i.job.prompt for i in batch), tuple(i.seed for i in batch),
+                           tuple(i.noise for i in batch))  # per-item noise spec (variations): noise.py
             started = time.perf_counter()
             try:
                 pixels = await loop.run_in_executor(self._compute, self.runner.run, run)

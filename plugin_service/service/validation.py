@@ -9,7 +9,7 @@ import secrets
 
 from .catalog import ModelCatalog
 from .config import ServiceConfig
-from .jobs import FORMATS, KIND_NAMES, PRIORITIES, AssetRequest, Job, ServiceError
+from .jobs import FORMATS, KIND_NAMES, MAP_NAMES, PRIORITIES, AssetRequest, Job, ServiceError
 
 SEED_BITS = 32  # server-picked seeds stay short enough to read aloud and type back
 
@@ -74,6 +74,9 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
     if not 0 <= seed < 2**64:
         raise _invalid(f"seed {seed} does not fit in an unsigned 64-bit integer")
 
+    maps = _check_maps(request, width, height)
+    _check_noise(request, count)
+
     return Job(
         tag=request.tag,
         model=manifest.name,
@@ -88,4 +91,46 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
         tileable=tileable,
         priority=request.priority,
         deadline=deadline,
+        maps=maps,
+        vary_seed=request.vary_seed,
+        vary_strength=request.vary_strength,
+        interpolate_seed=request.interpolate_seed,
+        interpolate_t=request.interpolate_t,
     )
+
+
+def _check_maps(request: AssetRequest, width: int, height: int) -> tuple[str, ...]:
+    """Material maps and block-compressed formats: () = albedo only."""
+    if request.format.startswith("dds_") and (width % 4 or height % 4):
+        raise _invalid(f"format {request.format} needs a width and height that are multiples of 4, got {width}x{height}")
+    maps = tuple(request.maps) or ("albedo",)
+    unknown = [m for m in maps if m not in MAP_NAMES]
+    if unknown:
+        raise _invalid(f"maps {unknown} unknown; choose from: {', '.join(MAP_NAMES)}")
+    if len(set(maps)) != len(maps):
+        raise _invalid(f"maps {list(maps)} name a map twice; list each at most once")
+    if maps != ("albedo",) and request.kind != "texture":
+        raise _invalid(f"material maps are for textures; a {request.kind} has only its albedo (leave maps empty)")
+    return maps
+
+
+def _check_noise(request: AssetRequest, count: int) -> None:
+    """Variations and interpolation: one at a time, bounded, reproducible."""
+    if request.vary_seed is not None and request.interpolate_seed is not None:
+        raise _invalid("vary and interpolate are exclusive; ask for one of them")
+    if request.vary_seed is not None:
+        strength = request.vary_strength
+        if strength is None or not 0.0 < strength <= 1.0:
+            raise _invalid(f"vary.strength {strength} is out of range; use (0, 1] (0.1-0.3 for close variations)")
+        if not 0 <= request.vary_seed < 2**64:
+            raise _invalid(f"vary.seed {request.vary_seed} does not fit in an unsigned 64-bit integer")
+    if request.interpolate_seed is not None:
+        if not 0 <= request.interpolate_seed < 2**64:
+            raise _invalid(f"interpolate.seed_b {request.interpolate_seed} does not fit in an unsigned 64-bit integer")
+        t = request.interpolate_t
+        if t is not None:
+            if not 0.0 <= t <= 1.0:
+                raise _invalid(f"interpolate.t {t} is out of range; use [0, 1]")
+            if count != 1:
+                raise _invalid(f"interpolate.t pins one frame, but count is {count}; use count 1, or leave t "
+                               f"unset for {count} frames from t = 0 to 1")

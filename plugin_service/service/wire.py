@@ -16,8 +16,14 @@ from .jobs import AssetRequest, AssetResult
 
 KIND_FROM_PROTO = {pb.ASSET_KIND_TEXTURE: "texture", pb.ASSET_KIND_SPRITE: "sprite", pb.ASSET_KIND_PROP: "prop"}
 KIND_TO_PROTO = {v: k for k, v in KIND_FROM_PROTO.items()}
-FORMAT_FROM_PROTO = {pb.OUTPUT_FORMAT_UNSPECIFIED: "png", pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8"}
-FORMAT_TO_PROTO = {"png": pb.OUTPUT_FORMAT_PNG, "rgba8": pb.OUTPUT_FORMAT_RGBA8}
+FORMAT_FROM_PROTO = {pb.OUTPUT_FORMAT_UNSPECIFIED: "png", pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8",
+                     pb.OUTPUT_FORMAT_DDS_BC1: "dds_bc1", pb.OUTPUT_FORMAT_DDS_BC3: "dds_bc3",
+                     pb.OUTPUT_FORMAT_DDS_BC7: "dds_bc7"}
+FORMAT_TO_PROTO = {v: k for k, v in FORMAT_FROM_PROTO.items() if k != pb.OUTPUT_FORMAT_UNSPECIFIED}
+MAP_FROM_PROTO = {pb.MATERIAL_MAP_UNSPECIFIED: "albedo", pb.MATERIAL_MAP_ALBEDO: "albedo",
+                  pb.MATERIAL_MAP_NORMAL: "normal", pb.MATERIAL_MAP_HEIGHT: "height",
+                  pb.MATERIAL_MAP_ROUGHNESS: "roughness"}
+MAP_TO_PROTO = {v: k for k, v in MAP_FROM_PROTO.items() if k != pb.MATERIAL_MAP_UNSPECIFIED}
 PRIORITY_FROM_PROTO = {
     pb.PRIORITY_UNSPECIFIED: "interactive",
     pb.PRIORITY_INTERACTIVE: "interactive",
@@ -46,11 +52,22 @@ def request_from_proto(msg: pb.GenerateRequest, tag: str = "", timeout_s: float 
         priority=_enum_value(PRIORITY_FROM_PROTO, msg.priority),
         timeout_s=timeout_s,
         tag=tag,
+        maps=tuple(_enum_value(MAP_FROM_PROTO, m) for m in msg.maps),
+        vary_seed=msg.vary.seed if msg.HasField("vary") else None,
+        vary_strength=msg.vary.strength if msg.HasField("vary") else None,
+        interpolate_seed=msg.interpolate.seed_b if msg.HasField("interpolate") else None,
+        interpolate_t=msg.interpolate.t if msg.HasField("interpolate") and msg.interpolate.HasField("t") else None,
     )
 
 
 def asset_messages(result: AssetResult, chunk_size: int) -> Iterator[pb.Asset]:
-    """One Asset message per chunk; each repeats the metadata so any chunk identifies its asset."""
+    """One Asset message per chunk; each repeats the metadata so any chunk identifies its asset.
+    The image's other material maps (result.extra) follow, each a whole asset of its own."""
+    noise = {}
+    if result.vary_seed is not None:
+        noise["vary"] = pb.Variation(seed=result.vary_seed, strength=result.vary_strength)
+    if result.interpolate_seed is not None:
+        noise["interpolate"] = pb.Interpolation(seed_b=result.interpolate_seed, t=result.interpolate_t)
     for offset, piece in chunks(result.data, chunk_size):
         yield pb.Asset(
             tag=result.tag,
@@ -68,7 +85,11 @@ def asset_messages(result: AssetResult, chunk_size: int) -> Iterator[pb.Asset]:
             total_size=len(result.data),
             offset=offset,
             data=piece,
+            map=MAP_TO_PROTO[result.map],
+            **noise,
         )
+    for extra in result.extra:
+        yield from asset_messages(extra, chunk_size)
 
 
 def tag_error(tag: str, code_name: str, message: str) -> pb.SessionResponse:
@@ -98,6 +119,6 @@ def list_models_response(catalog: ModelCatalog, config: ServiceConfig) -> pb.Lis
         ]
         models.append(pb.ModelInfo(
             name=m.name, version=m.version, is_default=entry.name == catalog.default, kinds=kinds,
-            formats=[pb.OUTPUT_FORMAT_PNG, pb.OUTPUT_FORMAT_RGBA8], limits=limits, license=m.license,
+            formats=list(FORMAT_TO_PROTO.values()), limits=limits, license=m.license,
         ))
     return pb.ListModelsResponse(models=models, default_model=catalog.default)

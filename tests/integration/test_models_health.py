@@ -20,7 +20,7 @@ def test_list_models_describes_kinds_sizes_formats_limits(client):
     assert m.kinds["texture"].sizes == (32, 64, 128, 256, 512, 1024) and m.kinds["texture"].tileable
     assert m.kinds["texture"].channels == 3 and m.kinds["sprite"].channels == 4
     assert m.kinds["sprite"].sizes == (64,) and m.kinds["sprite"].native_size == 64
-    assert m.formats == ("png", "rgba8")
+    assert m.formats == ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
     assert m.limits["max_count"] == 64 and m.limits["max_prompt_chars"] == 512
     assert m.limits["chunk_size"] == 1 << 20
     assert set(by_name["assetgen-test-textures"].kinds) == {"texture"}
