@@ -127,3 +127,39 @@ def test_cli_variations_sidecar_reproduces_and_atlas(server, tmp_path, capsys):
     assert (again / side["file"]).read_bytes() == (out / side["file"]).read_bytes()
     meta = json.loads((out / "goblin-archer_atlas.json").read_text())
     assert sorted(s["name"] for s in meta["sprites"]) == sorted(p.name[: -len(".png.json")] for p in sides)
+
+
+def test_batch_manifest_generates_a_tree_and_resumes(server, tmp_path, capsys):
+    manifest = tmp_path / "assets.toml"
+    manifest.write_text('''
+[assets.floor]
+prompt = "mossy cobblestone"
+size = 64
+seed = 5
+count = 2
+format = "dds_bc1"
+maps = ["albedo", "normal"]
+
+[assets.hero]
+prompt = "goblin archer"
+kind = "sprite"
+format = "png"
+''')
+    out = tmp_path / "out"
+    argv = ["batch", str(manifest), "--out", str(out), "--jobs", "2", "--address", server.address]
+    assert main(argv) == 0
+    assert "2 generated (5 files), 0 skipped" in capsys.readouterr().out
+    floor = sorted(p.name for p in (out / "floor").glob("*.dds"))
+    assert floor == ["mossy-cobblestone_s5.dds", "mossy-cobblestone_s5_normal.dds",
+                     "mossy-cobblestone_s6.dds", "mossy-cobblestone_s6_normal.dds"]
+    assert len(list((out / "hero").glob("*.png"))) == 1
+
+    assert main(argv) == 0                                  # everything is there: nothing to do
+    assert "0 generated (0 files), 2 skipped" in capsys.readouterr().out
+    (out / "floor" / "mossy-cobblestone_s6_normal.dds").write_bytes(b"truncated")
+    assert main(argv) == 0                                  # a damaged file makes its asset run again
+    assert "1 generated (4 files), 1 skipped" in capsys.readouterr().out
+
+    manifest.write_text(manifest.read_text().replace('kind = "sprite"', 'kind = "sprit"'))
+    assert main(argv) == 2
+    assert "assets.toml:12: assets.hero.kind" in capsys.readouterr().err
