@@ -31,11 +31,15 @@ import os
 import re
 import sys
 import time
-import tomllib
 import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (pyproject pins it there)
+    import tomli as tomllib
 
 KINDS = ("texture", "sprite", "prop")
 FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
