@@ -24,6 +24,7 @@ DELEGATED = {
     ("data", "build"): "plugin_service.data.build",
     ("train",): "plugin_service.training.train",
     ("eval",): "plugin_service.training.evaluate",
+    ("bench",): "plugin_service.bench",
     ("batch",): "plugin_service.batch",
 }
 
@@ -233,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub.add_parser("build", help="build the training dataset", add_help=False).set_defaults(delegate=("data", "build"))
     sub.add_parser("train", help="train a generator", add_help=False).set_defaults(delegate=("train",))
     sub.add_parser("eval", help="evaluate a model directory", add_help=False).set_defaults(delegate=("eval",))
+    sub.add_parser("bench", help="naive vs optimized vs gRPC speed on this machine (img/s, p50/p99, % of peak)",
+                   add_help=False).set_defaults(delegate=("bench",))
     sub.add_parser("batch", help="generate every asset of a TOML manifest into a folder tree (resumable)",
                    add_help=False).set_defaults(delegate=("batch",))
     return parser

@@ -1,0 +1,443 @@
+"""`assetgen bench`: naive vs optimized vs gRPC, on the same model, prompts and machine, in one run.
+
+    assetgen bench --kind sprite --size 64 --seconds 5 --concurrency 1,8,64 --out bench.json
+
+Paths (DESIGN, "How speed is measured"):
+- naive: what a plain PyTorch script does: eager fp32 NCHW, batch 1, one request at a time, the
+  prompt encoded afresh each time (no cache), PNG-encoded like the service does.
+- optimized in-process: the real runner (precision, channels_last, CUDA graphs on a GPU) behind
+  the real scheduler, N concurrent callers submitting Jobs.
+- optimized gRPC: a real AssetGenServer on a loopback port in this process (same warm runner),
+  N concurrent callers through the real asyncio client. Admission limits (rate, in-flight) are
+  lifted: this measures the engine, not the limiter.
+Also: GFLOP per image (FlopCounterMode), the share of a measured matmul peak, PSNR and speed of
+each precision, and on CUDA replay vs eager per bucket. Timing starts after an untimed warm-up.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import tempfile
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+
+import numpy as np
+
+PROMPTS = ("goblin archer", "rusty iron sword", "mossy cobblestone wall", "red health potion", "oak door",
+           "skeleton warrior", "wooden shield", "gold coins", "blue mage", "lava rock", "brazier flame",
+           "elven bow", "cracked marble", "orc axe", "green slime", "treasure chest")
+LIFTED_LIMITS = {"rate_per_second": 1e9, "rate_burst": 10**9, "max_in_flight": 10**6, "max_sessions": 10**6,
+                 "max_concurrent_streams": 1024}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models", type=Path, default=Path("models"), help="models folder (default ./models)")
+    parser.add_argument("--model", default="assetgen-tiny",
+                        help="model to bench; when it is missing a random-weight tiny model is used (and said so)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--precision", default="auto", help="serving precision of the optimized paths")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads for every path (default 1: this machine's cores are shared)")
+    parser.add_argument("--kind", default="sprite", choices=("texture", "sprite", "prop"))
+    parser.add_argument("--size", type=int, default=0, help="pixels (default: the kind's native size)")
+    parser.add_argument("--requests", type=int, default=0, help="requests per measurement (overrides --seconds)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement (default 5)")
+    parser.add_argument("--concurrency", default="1,8,64", help="comma-separated client counts (default 1,8,64)")
+    parser.add_argument("--max-wait-ms", type=float, default=2.0, help="scheduler batch wait")
+    parser.add_argument("--precisions", default="", help="precisions to score and time (default: all this device has)")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
+
+
+# ---- model and machine --------------------------------------------------------------------------
+
+def resolve_models(models: Path, name: str, tmp: Path) -> tuple[Path, str, str]:
+    """-> (models root, model name, note). Falls back to a random-weight tiny model."""
+    from .model.model_dir import discover_models
+
+    if models.is_dir() and name in discover_models(models):
+        return models, name, f"trained model {models / name}"
+    import torch
+
+    from .model.config import get_config
+    from .model.generator import Generator
+    from .model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
+
+    config = get_config("tiny")
+    torch.manual_seed(0)
+    generator = Generator(config)
+    with torch.no_grad():  # FiLM starts at zero; random FiLM makes the prompt matter, as in training
+        for block in generator.blocks:
+            block.film.weight.normal_(0, 0.05)
+    manifest = Manifest(name="bench-random-tiny", version="random-tiny-s0", config=config,
+                        kinds=default_kinds(config, native=64), text_encoder=default_text_encoder(),
+                        license="MIT (random weights)")
+    save_model_dir(tmp / manifest.name, generator, manifest)
+    return tmp, manifest.name, f"random-weight tiny model ({models / name} not found)"
+
+
+def matmul_peak_gflops(device) -> tuple[float, str]:
+    """A large matmul, best of several: fp32 on the CPU, bf16 on CUDA (what the tensor cores do)."""
+    import torch
+
+    if device.type == "cuda":
+        n, dtype, reps = 8192, torch.bfloat16, 20
+        a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+        for _ in range(3):
+            a @ b
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(reps):
+            a @ b
+        end.record()
+        torch.cuda.synchronize()
+        seconds = start.elapsed_time(end) / 1e3 / reps
+        return 2 * n**3 / seconds / 1e9, f"bf16 {n}x{n} matmul"
+    n, best = 1024, float("inf")
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    for _ in range(5):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9, f"fp32 {n}x{n} matmul, {torch.get_num_threads()} thread(s)"
+
+
+def gflop_per_image(generator, cfg, kind: str, size: int) -> float:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from .model.config import KIND_INDEX
+
+    cells = size // cfg.stride
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        generator(torch.zeros(1, cfg.text_dim), torch.zeros(1, cfg.noise_channels, cells, cells),
+                  torch.tensor([KIND_INDEX[kind]]))
+    return counter.get_total_flops() / 1e9
+
+
+def summarize(latencies_s: list[float], wall_s: float) -> dict:
+    ms = np.array(latencies_s) * 1e3
+    return {"requests": len(ms), "img_per_s": len(ms) / wall_s if wall_s > 0 else 0.0,
+            "p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99)), "wall_s": wall_s}
+
+
+# ---- the three paths ----------------------------------------------------------------------------
+
+def bench_naive(entry, device, kind: str, size: int, requests: int, seconds: float) -> dict:
+    """One request at a time: encode the prompt, make the noise, fp32 NCHW batch 1, uint8, PNG."""
+    import torch
+
+    from .model.config import KIND_INDEX
+    from .model.generator import make_noise
+    from .model.model_dir import load_generator
+    from .model.text_encoder import TextEncoder
+    from .service.encode import encode_pixels
+    from .service.postprocess import to_rgba8
+
+    _, generator = load_generator(entry.path, entry.manifest)
+    generator = generator.to(device).eval()
+    cfg, channels = entry.manifest.config, entry.manifest.kinds[kind].channels
+    encoder = TextEncoder(device=device, cache_size=0)
+    cells = size // cfg.stride
+
+    def one(i: int) -> None:
+        with torch.inference_mode():
+            text = encoder._encode_uncached([PROMPTS[i % len(PROMPTS)]])                    # no cache
+            noise = make_noise(i, cfg.noise_channels, cells, cells)[None].to(device)
+            images = generator(text, noise, torch.tensor([KIND_INDEX[kind]], device=device))
+            encode_pixels(to_rgba8(images, kind == "texture").numpy()[0], "png", channels)
+
+    for i in range(3):
+        one(i)  # warm-up, not timed
+    latencies, start = [], time.perf_counter()
+    i = 0
+    while (i < requests) if requests else (time.perf_counter() - start < seconds):
+        t = time.perf_counter()
+        one(i)
+        latencies.append(time.perf_counter() - t)
+        i += 1
+    return summarize(latencies, time.perf_counter() - start)
+
+
+async def closed_loop(call, concurrency: int, requests: int, seconds: float, stats=None) -> dict:
+    """`concurrency` callers, each awaiting call(i) back to back, after one untimed call each.
+    `stats`: the scheduler's SchedulerStats, to report the mean batch size of the timed part."""
+    await asyncio.gather(*(call(10_000_000 + c) for c in range(concurrency)))
+    before = (stats.batches, stats.images) if stats is not None else None
+    latencies: list[float] = []
+    counter = iter(range(10**9))
+    start = time.perf_counter()
+
+    async def caller() -> None:
+        for i in counter:
+            if (i >= requests) if requests else (time.perf_counter() - start >= seconds):
+                return
+            t = time.perf_counter()
+            await call(i)
+            latencies.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    summary = summarize(latencies, time.perf_counter() - start)
+    if before is not None and stats.batches > before[0]:
+        summary["mean_batch"] = (stats.images - before[1]) / (stats.batches - before[0])
+    return summary
+
+
+async def bench_inprocess(runner, catalog, config, model: str, kind: str, size: int, concurrencies, requests,
+                          seconds) -> dict[int, dict]:
+    from .service.jobs import AssetRequest
+    from .service.scheduler import Scheduler
+    from .service.validation import validate
+
+    scheduler = Scheduler(runner, catalog, config)
+    await scheduler.start()
+
+    async def call(i: int) -> None:
+        request = AssetRequest(prompt=PROMPTS[i % len(PROMPTS)], kind=kind, model=model, width=size, height=size,
+                               seed=i)
+        async for _ in scheduler.submit(validate(request, catalog, config, time.monotonic())):
+            pass
+
+    try:
+        return {c: await closed_loop(call, c, requests, seconds, scheduler.stats) for c in concurrencies}
+    finally:
+        await scheduler.close()
+
+
+async def bench_grpc(runner, config, model: str, kind: str, size: int, concurrencies, requests,
+                     seconds) -> dict[int, dict]:
+    from .client.async_client import AsyncAssetGenClient
+    from .service.server import AssetGenServer
+
+    server = AssetGenServer(replace(config, port=0), runner=runner)
+    port = await server.start()
+    await server.warm()
+    try:
+        async with AsyncAssetGenClient(f"127.0.0.1:{port}") as client:
+            async def call(i: int) -> None:
+                async for _ in client.generate(PROMPTS[i % len(PROMPTS)], kind, model=model, width=size,
+                                               height=size, seed=i, timeout=60):
+                    pass
+
+            return {c: await closed_loop(call, c, requests, seconds, server.scheduler.stats) for c in concurrencies}
+    finally:
+        await server.stop(grace_s=1)
+
+
+# ---- engine-level measurements --------------------------------------------------------------------
+
+def time_ms(fn, device, reps: int) -> float:
+    """Best-of (CPU) / mean over reps with events (CUDA) of fn(), in ms, after one untimed call."""
+    import torch
+
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(reps):
+            fn()
+        end.record()
+        torch.cuda.synchronize()
+        return start.elapsed_time(end) / reps
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best * 1e3
+
+
+def precision_table(runner, entry, kind: str, size: int, names: list[str]) -> list[dict]:
+    """Each precision: PSNR vs fp32 on the fixed seeds, and one batch's eager forward time."""
+    import torch
+
+    from .model.config import KIND_INDEX
+    from .model.model_dir import load_generator
+    from .service.quantize import plan_for, prepare_generator
+
+    device, cfg = runner.device, entry.manifest.config
+    _, generator = load_generator(entry.path, entry.manifest)
+    reference = prepare_generator(generator, plan_for("fp32", device), device)
+    batch = 64 if device.type == "cuda" else 16
+    cells = size // cfg.stride
+    rows = []
+    for name in names:
+        try:
+            plan = plan_for(name, device)
+        except ValueError as e:
+            rows.append({"precision": name, "skipped": str(e)})
+            continue
+        module = reference if name == "fp32" else prepare_generator(generator, plan, device)
+        score = runner.quality_db(entry, reference, module, plan.dtype)
+        text = torch.randn(batch, cfg.text_dim, device=device)
+        noise = torch.randn(batch, cfg.noise_channels, cells, cells, device=device, dtype=plan.dtype
+                            ).contiguous(memory_format=torch.channels_last)
+        kinds = torch.full((batch,), KIND_INDEX[kind], device=device)
+        with torch.no_grad():
+            ms = time_ms(lambda: module(text, noise, kinds), device, reps=3 if device.type == "cpu" else 20)
+        rows.append({"precision": name, "psnr_db": score, "batch": batch, "ms_per_batch": ms,
+                     "img_per_s": batch / ms * 1e3})
+    return rows
+
+
+def graph_table(runner) -> list[dict]:
+    """CUDA: per captured (shape, bucket), graph replay vs eager on the same static buffers."""
+    import torch
+
+    rows = []
+    for key, bucket in runner.dispatcher.captured():
+        graph = runner.dispatcher.lookup(key, bucket)[1]
+        with torch.no_grad():
+            replay = time_ms(graph.graph.replay, runner.device, reps=100)
+            eager = time_ms(graph.forward, runner.device, reps=20)
+        rows.append({"kind": key.kind, "size": key.height, "bucket": bucket, "replay_ms": replay, "eager_ms": eager,
+                     "replay_img_per_s": bucket / replay * 1e3})
+    return rows
+
+
+# ---- the command --------------------------------------------------------------------------------
+
+def targets(result: dict) -> list[dict]:
+    """The issue's goals, checked on this run's numbers (only those that apply to it)."""
+    checks = []
+    naive, inproc, grpc_ = result["naive"], result["inprocess"], result["grpc"]
+    if result["device"] == "cpu" and result["kind"] == "sprite" and result["size"] == 64:
+        if "64" in inproc:
+            checks.append({"target": "optimized >= 4x naive throughput at 64 clients (gRPC)",
+                           "value": grpc_["64"]["img_per_s"] / naive["img_per_s"], "goal": 4.0, "higher": True})
+            checks.append({"target": "gRPC >= 85% of in-process throughput at 64 clients",
+                           "value": grpc_["64"]["img_per_s"] / inproc["64"]["img_per_s"], "goal": 0.85,
+                           "higher": True})
+        if "8" in grpc_:
+            checks.append({"target": "p99 <= 3x p50 at 8 clients (gRPC)",
+                           "value": grpc_["8"]["p99_ms"] / grpc_["8"]["p50_ms"], "goal": 3.0, "higher": False})
+    if result["device"] == "cuda":
+        graphs = {(r["kind"], r["size"], r["bucket"]): r for r in result.get("graphs", [])}
+        one, many = graphs.get(("sprite", 64, 1)), graphs.get(("sprite", 64, 64))
+        big = graphs.get(("texture", 512, 1))
+        if one:
+            checks.append({"target": "64 px sprite batch-1 compute <= 0.5 ms", "value": one["replay_ms"],
+                           "goal": 0.5, "higher": False})
+        if many:
+            checks.append({"target": ">= 50,000 64 px sprites/s at bucket 64", "value": many["replay_img_per_s"],
+                           "goal": 50_000, "higher": True})
+        if big:
+            checks.append({"target": "512 px texture batch-1 <= 5 ms", "value": big["replay_ms"], "goal": 5.0,
+                           "higher": False})
+        if "1" in grpc_ and result["kind"] == "sprite" and result["size"] == 64:
+            checks.append({"target": "gRPC p50 for one 64 px sprite <= 3 ms", "value": grpc_["1"]["p50_ms"],
+                           "goal": 3.0, "higher": False})
+    for c in checks:
+        c["met"] = c["value"] >= c["goal"] if c["higher"] else c["value"] <= c["goal"]
+    return checks
+
+
+def print_report(r: dict) -> None:
+    print(f"\nassetgen bench: {r['model_note']}; {r['kind']} {r['size']}px on {r['device']} "
+          f"({r['machine']}), precision {r['precision']}, {r['threads']} thread(s)")
+    print(f"{r['gflop_per_image']:.3f} GFLOP/image; peak {r['peak_gflops']:.0f} GFLOP/s ({r['peak_what']})\n")
+    print("| path | clients | img/s | p50 ms | p99 ms | x naive | % of peak | mean batch |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    naive = r["naive"]["img_per_s"]
+    rows = [("naive (eager fp32 NCHW, batch 1, no cache)", "1", r["naive"])]
+    rows += [("optimized in-process", c, s) for c, s in r["inprocess"].items()]
+    rows += [("optimized gRPC (loopback)", c, s) for c, s in r["grpc"].items()]
+    for name, c, s in rows:
+        share = s["img_per_s"] * r["gflop_per_image"] / r["peak_gflops"] * 100
+        print(f"| {name} | {c} | {s['img_per_s']:.1f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
+              f"{s['img_per_s'] / naive:.2f} | {share:.2f} | {s.get('mean_batch', 1.0):.1f} |")
+    if r["precisions"]:
+        print("\n| precision | PSNR vs fp32 (dB) | batch | ms/batch | img/s |")
+        print("|---|---:|---:|---:|---:|")
+        for p in r["precisions"]:
+            if "skipped" in p:
+                print(f"| {p['precision']} | skipped: {p['skipped']} | | | |")
+            else:
+                print(f"| {p['precision']} | {p['psnr_db']:.1f} | {p['batch']} | {p['ms_per_batch']:.1f} | "
+                      f"{p['img_per_s']:.0f} |")
+    if r.get("graphs"):
+        print("\n| kind | size | bucket | replay ms | eager ms | replay img/s |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for g in r["graphs"]:
+            print(f"| {g['kind']} | {g['size']} | {g['bucket']} | {g['replay_ms']:.3f} | {g['eager_ms']:.3f} | "
+                  f"{g['replay_img_per_s']:.0f} |")
+    for t in r["targets"]:
+        print(f"{'PASS' if t['met'] else 'MISS'}  {t['target']}: {t['value']:.2f}")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    import torch
+
+    from .service.catalog import ModelCatalog
+    from .service.config import ServiceConfig
+    from .service.runner import ModelRunner, pick_device
+
+    concurrencies = [int(c) for c in args.concurrency.split(",") if c]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    with tempfile.TemporaryDirectory(prefix="assetgen-bench-") as tmp:
+        root, model, note = resolve_models(args.models, args.model, Path(tmp))
+        catalog = ModelCatalog.scan(root, model)
+        entry = catalog.get(model)
+        size = args.size or entry.manifest.kinds[args.kind].native_size
+        known = {f.name for f in fields(ServiceConfig)}
+        config = ServiceConfig(models=root, model=model, device=device.type, threads=args.threads,
+                               precision=args.precision, max_wait_ms=args.max_wait_ms,
+                               max_queued_images=max(1024, 4 * max(concurrencies)),
+                               **{k: v for k, v in LIFTED_LIMITS.items() if k in known})
+        runner = ModelRunner.from_config(catalog, config)
+        runner.load()
+        runner.warm_up()
+        prepared = runner.models[model]
+        names = [p for p in (args.precisions or "fp32,bf16,int8,fp8").split(",") if p]
+        if not args.precisions and device.type == "cpu":
+            names.remove("fp8")
+        peak, peak_what = matmul_peak_gflops(device)
+        result = {
+            "model_note": note, "model": model, "device": device.type, "machine": platform.processor() or
+            platform.machine(), "cpus": os.cpu_count(), "threads": torch.get_num_threads(),
+            "torch": torch.__version__, "precision": prepared.precision, "psnr_db": prepared.psnr_db,
+            "kind": args.kind, "size": size, "gflop_per_image": gflop_per_image(
+                load_generator_cpu(entry), entry.manifest.config, args.kind, size),
+            "peak_gflops": peak, "peak_what": peak_what,
+            "naive": bench_naive(entry, device, args.kind, size, args.requests, args.seconds),
+        }
+        if device.type == "cuda":
+            result["gpu"] = torch.cuda.get_device_name(device)
+            result["graphs"] = graph_table(runner)
+        result["inprocess"] = {str(c): s for c, s in asyncio.run(bench_inprocess(
+            runner, catalog, config, model, args.kind, size, concurrencies, args.requests, args.seconds)).items()}
+        result["grpc"] = {str(c): s for c, s in asyncio.run(bench_grpc(
+            runner, config, model, args.kind, size, concurrencies, args.requests, args.seconds)).items()}
+        result["precisions"] = precision_table(runner, entry, args.kind, size, names)
+        result["targets"] = targets(result)
+    print_report(result)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def load_generator_cpu(entry):
+    from .model.model_dir import load_generator
+
+    return load_generator(entry.path, entry.manifest)[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="assetgen bench", description=__doc__.strip().splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
