@@ -26,6 +26,7 @@ DELEGATED = {
     ("eval",): "plugin_service.training.evaluate",
     ("bench",): "plugin_service.bench",
     ("batch",): "plugin_service.batch",
+    ("loadtest",): "plugin_service.loadtest",
 }
 
 
@@ -63,7 +64,7 @@ def _client_call(args: argparse.Namespace, body) -> int:
     from .client import AssetGenClient
 
     try:
-        with AssetGenClient(args.address) as client:
+        with AssetGenClient(args.address, token=args.token or None, tls_ca=args.tls_ca or None) as client:
             if getattr(args, "wait_ready", 0):
                 client.wait_ready(args.wait_ready)
             return body(client)
@@ -171,6 +172,16 @@ def run_delegated(command: tuple[str, ...], argv: list[str]) -> int:
 def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", DEFAULT_ADDRESS),
                         help=f"server host:port [env ASSETGEN_ADDRESS; default {DEFAULT_ADDRESS}]")
+    add_credential_arguments(parser)
+
+
+def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
+    """--token and --tls-ca, shared by every client command (and `assetgen loadtest`)."""
+    parser.add_argument("--token", default=os.environ.get("ASSETGEN_TOKEN", ""),
+                        help="bearer token, when the server has a tokens file [env ASSETGEN_TOKEN]")
+    parser.add_argument("--tls-ca", default=os.environ.get("ASSETGEN_TLS_CA", ""),
+                        help="PEM file of the CA that signed the server's TLS certificate; unset = plaintext "
+                             "[env ASSETGEN_TLS_CA]")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False).set_defaults(delegate=("bench",))
     sub.add_parser("batch", help="generate every asset of a TOML manifest into a folder tree (resumable)",
                    add_help=False).set_defaults(delegate=("batch",))
+    sub.add_parser("loadtest", help="load-test a server (loopback): N clients for T seconds, latency and RSS",
+                   add_help=False).set_defaults(delegate=("loadtest",))
     return parser
 
 

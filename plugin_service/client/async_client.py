@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -22,13 +23,15 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from ..proto.assetgen.v1 import assetgen_pb2_grpc as pb_grpc
 from .assets import Asset, ChunkAssembler, ModelInfo, SessionEvent, build_request, model_info_from_proto, session_event
+from .channel import open_aio_channel
 from .sync_client import CHANNEL_OPTIONS, DEFAULT_ADDRESS
 
 
 class AsyncAssetGenClient:
-    def __init__(self, address: str = DEFAULT_ADDRESS) -> None:
+    def __init__(self, address: str = DEFAULT_ADDRESS, *, token: str | None = None,
+                 tls_ca: str | Path | None = None) -> None:
         self.address = address
-        self.channel = grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+        self.channel = open_aio_channel(address, CHANNEL_OPTIONS, token=token, tls_ca=tls_ca)
         self.stub = pb_grpc.AssetGenStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
 

@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -20,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from ..proto.assetgen.v1 import assetgen_pb2_grpc as pb_grpc
 from .assets import Asset, ChunkAssembler, ModelInfo, SessionEvent, build_request, model_info_from_proto, session_event
+from .channel import open_channel
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 # Room for a 1 MiB chunk plus metadata (the server's default chunk size); gRPC's own default is 4 MiB.
@@ -27,9 +29,12 @@ CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 8 << 20)]
 
 
 class AssetGenClient:
-    def __init__(self, address: str = DEFAULT_ADDRESS) -> None:
+    def __init__(self, address: str = DEFAULT_ADDRESS, *, token: str | None = None,
+                 tls_ca: str | Path | None = None) -> None:
+        """token: sent as `authorization: Bearer <token>` on every call; tls_ca: PEM file of the CA
+        that signed the server's certificate (TLS instead of plaintext)."""
         self.address = address
-        self.channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+        self.channel = open_channel(address, CHANNEL_OPTIONS, token=token, tls_ca=tls_ca)
         self.stub = pb_grpc.AssetGenStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
 

@@ -41,6 +41,20 @@ class ServiceConfig:
     precision: str = "auto"
     capture_texture_sizes: tuple[int, ...] = (128, 256, 512)  # CUDA: texture sizes captured as graphs
                                      # besides each kind's native size; other sizes run eager
+    # Security and limits (issue 5). Without a tokens file every caller is "anonymous", so the
+    # per-caller limits below are then server-wide.
+    tokens_file: Path | None = None  # bearer tokens, `name:token` lines or JSON {"name": "token"}; unset = no auth
+    tls_cert: Path | None = None     # PEM server certificate (chain); with tls_key, serve TLS only
+    tls_key: Path | None = None      # PEM private key of tls_cert
+    max_receive_bytes: int = MIB     # largest request message; requests are small, so 1 MiB is generous
+    max_concurrent_streams: int = 100  # HTTP/2 streams per connection; more wait in the client
+    rate_per_second: float = 100.0   # requests (Generate calls + Session submits) per caller per second
+    rate_burst: int = 200            # token bucket size: a caller may burst this many at once
+    max_in_flight: int = 256         # unfinished requests per caller
+    max_request_pixels: int = 1 << 26  # width*height*count per request (64 Mpx = 64 at 1024 px, 256 MiB RGBA)
+    max_sessions: int = 256          # open Session streams, server-wide
+    metrics_port: int = 0            # Prometheus /metrics on host:metrics_port; 0 = off
+    log_format: str = "text"         # text, or json (one JSON object per line, with request ids)
 
     def __post_init__(self) -> None:
         problems = []
@@ -48,7 +62,9 @@ class ServiceConfig:
             problems.append(f"port {self.port} is not in 0..65535")
         if self.device not in DEVICES:
             problems.append(f"device {self.device!r} is not one of {', '.join(DEVICES)}")
-        for name in ("max_batch", "max_batch_pixels", "max_queued_images", "max_count", "max_prompt_chars", "chunk_size", "encode_threads"):
+        for name in ("max_batch", "max_batch_pixels", "max_queued_images", "max_count", "max_prompt_chars", "chunk_size",
+                     "encode_threads", "max_receive_bytes", "max_concurrent_streams", "rate_burst", "max_in_flight",
+                     "max_request_pixels", "max_sessions"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1 (got {getattr(self, name)})")
         if self.precision not in PRECISIONS:
@@ -61,6 +77,18 @@ class ServiceConfig:
             problems.append("max_wait_ms and grace_s must not be negative")
         if self.chunk_size > 4 * MIB - 64 * 1024:
             problems.append(f"chunk_size {self.chunk_size} would exceed gRPC's 4 MiB message limit with metadata")
+        if self.rate_per_second <= 0:
+            problems.append(f"rate_per_second must be above 0 (got {self.rate_per_second})")
+        if not 0 <= self.metrics_port <= 65535:
+            problems.append(f"metrics_port {self.metrics_port} is not in 0..65535 (0 = off)")
+        if self.log_format not in ("text", "json"):
+            problems.append(f"log_format {self.log_format!r} is not one of text, json")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            problems.append("TLS needs both --tls-cert and --tls-key (or neither)")
+        for name in ("tokens_file", "tls_cert", "tls_key"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                problems.append(f"{name} {path} is not a readable file")
         if problems:
             raise ValueError("invalid service config: " + "; ".join(problems))
 
@@ -90,6 +118,18 @@ _FLAGS: list[tuple[str, str, type, str]] = [
     ("--precision", "precision", str, "auto, fp32, bf16, int8 or fp8 (auto: fastest measured with >= 35 dB vs fp32)"),
     ("--capture-texture-sizes", "capture_texture_sizes", int_list,
      "CUDA: comma-separated texture sizes to capture as graphs (e.g. 128,256,512)"),
+    ("--tokens-file", "tokens_file", Path, "bearer tokens (`name:token` lines or JSON); unset = no auth"),
+    ("--tls-cert", "tls_cert", Path, "PEM server certificate; with --tls-key the port speaks TLS only"),
+    ("--tls-key", "tls_key", Path, "PEM private key for --tls-cert"),
+    ("--max-receive-bytes", "max_receive_bytes", int, "largest request message in bytes"),
+    ("--max-concurrent-streams", "max_concurrent_streams", int, "HTTP/2 streams per connection"),
+    ("--rate-per-second", "rate_per_second", float, "requests per caller per second (token bucket)"),
+    ("--rate-burst", "rate_burst", int, "requests a caller may send at once (bucket size)"),
+    ("--max-in-flight", "max_in_flight", int, "unfinished requests per caller; beyond it RESOURCE_EXHAUSTED"),
+    ("--max-request-pixels", "max_request_pixels", int, "width*height*count per request"),
+    ("--max-sessions", "max_sessions", int, "open Session streams, server-wide"),
+    ("--metrics-port", "metrics_port", int, "Prometheus /metrics HTTP port on --host (0 = off)"),
+    ("--log-format", "log_format", str, "text or json (JSON lines with request ids and callers)"),
 ]
 
 

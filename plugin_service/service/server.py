@@ -4,6 +4,10 @@ Start-up order: listen first (health NOT_SERVING, so orchestrators and `assetgen
 watch), then load and warm the models, then SERVING. Shutdown (SIGTERM/SIGINT or stop()):
 health NOT_SERVING, new work refused with UNAVAILABLE, in-flight calls get `grace_s` to finish,
 open Sessions end (OK) as soon as their running tags are done.
+
+Calls pass interceptors (auth.py: bearer tokens; decode.py: unparseable bytes) and the front
+door (guard.py: limits, metrics, request ids) before the servicer; the runner is wrapped for
+out-of-memory splitting (oom.py) and batch metrics (metrics.py).
 """
 from __future__ import annotations
 
@@ -17,10 +21,18 @@ from grpc_reflection.v1alpha import reflection
 
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from ..proto.assetgen.v1 import assetgen_pb2_grpc as pb_grpc
+from .auth import AuthInterceptor, TokenTable
 from .catalog import ModelCatalog
 from .config import ServiceConfig
+from .decode import MalformedRequestInterceptor
+from .guard import GuardedServicer
+from .limits import Limits
+from .logs import setup_logging
+from .metrics import InstrumentedRunner, ServiceMetrics
+from .oom import OomSplittingRunner
 from .scheduler import Scheduler
 from .servicer import AssetGenServicer
+from .tls import server_credentials
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AssetGen"].full_name  # "assetgen.v1.AssetGen"
@@ -38,9 +50,15 @@ class AssetGenServer:
             from .runner import ModelRunner  # torch is imported only by a process that serves
 
             runner = ModelRunner.from_config(self.catalog, config)
-        self.runner = runner
-        self.scheduler = Scheduler(runner, self.catalog, config)
+        # Reliability and observability wrap the runner and the servicer, not their code (guard.py).
+        self.metrics = ServiceMetrics()
+        self.runner = InstrumentedRunner(OomSplittingRunner(runner), self.metrics)
+        self.scheduler = Scheduler(self.runner, self.catalog, config)
         self.servicer = AssetGenServicer(self.scheduler, self.catalog, config)
+        self.limits = Limits(config)
+        self.tokens = TokenTable.load(config.tokens_file) if config.tokens_file else None
+        self.front = GuardedServicer(self.servicer, self.catalog, self.limits, self.metrics, self.tokens)
+        self.metrics.watch(self.scheduler, self.runner, self.limits)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
@@ -49,23 +67,41 @@ class AssetGenServer:
         """Listen (NOT_SERVING) and return the bound port; call warm() next."""
         # Room for one chunk plus metadata; requests are small.
         limit = self.config.chunk_size + (1 << 16)
-        self._server = grpc.aio.server(options=[
-            ("grpc.max_send_message_length", limit),
-            ("grpc.max_receive_message_length", 1 << 20),
-            ("grpc.so_reuseport", 0),  # two servers on one port would split traffic silently
-        ])
-        pb_grpc.add_AssetGenServicer_to_server(self.servicer, self._server)
+        self._server = grpc.aio.server(
+            options=[
+                ("grpc.max_send_message_length", limit),
+                ("grpc.max_receive_message_length", self.config.max_receive_bytes),
+                ("grpc.max_concurrent_streams", self.config.max_concurrent_streams),
+                ("grpc.so_reuseport", 0),  # two servers on one port would split traffic silently
+            ],
+            # Outermost first: refuse unknown callers before looking at what they sent.
+            interceptors=([AuthInterceptor(self.tokens, self._unauthenticated)] if self.tokens else [])
+            + [MalformedRequestInterceptor()],
+        )
+        pb_grpc.add_AssetGenServicer_to_server(self.front, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)
-        self.port = self._server.add_insecure_port(self.config.address)
+        if self.config.tls_cert:
+            credentials = server_credentials(self.config.tls_cert, self.config.tls_key)
+            self.port = self._server.add_secure_port(self.config.address, credentials)
+        else:
+            self.port = self._server.add_insecure_port(self.config.address)
         if not self.port:
             raise OSError(f"could not listen on {self.config.address}: is the port in use? (--port / ASSETGEN_PORT)")
         for name in ("", SERVICE_NAME):
             await self.health.set(name, _NOT_SERVING)
         await self._server.start()
-        log.info("listening on %s:%d (NOT_SERVING until warm)", self.config.host, self.port)
+        if self.config.metrics_port:
+            self.metrics.serve_http(self.config.host, self.config.metrics_port)
+        log.info("listening on %s:%d%s%s (NOT_SERVING until warm)", self.config.host, self.port,
+                 " with TLS" if self.config.tls_cert else "",
+                 f", {len(self.tokens)} bearer tokens" if self.tokens else "")
         return self.port
+
+    def _unauthenticated(self, method: str) -> None:
+        self.metrics.rejects.labels("unauthenticated").inc()
+        log.warning("refused %s: no valid bearer token", method)
 
     async def warm(self) -> None:
         """Load and warm every model, then report SERVING."""
@@ -85,6 +121,7 @@ class AssetGenServer:
         if self._server is not None:
             await self._server.stop(grace_s)
         await self.scheduler.close()
+        self.metrics.stop_http()
         log.info("stopped")
 
     async def wait_for_termination(self) -> None:
@@ -115,6 +152,6 @@ async def serve(config: ServiceConfig) -> None:
 
 
 def run(config: ServiceConfig) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(config.log_format)
     asyncio.run(serve(config))
     return 0

@@ -1,0 +1,132 @@
+"""Admission limits per caller: request rate (token bucket), unfinished requests, open sessions,
+and pixels per request.
+
+Pure bookkeeping: no grpc, no asyncio, and the caller passes `now` (time.monotonic()), so the
+unit tests drive it with made-up clocks. A refusal is a ServiceError whose `retry_after_ms`
+tells a well-behaved client when trying again can succeed; the front door (guard.py) sends it
+as `retry-after-ms` trailing metadata and in the message.
+
+Everything is single-threaded: it lives on the server's event loop.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .config import ServiceConfig
+from .jobs import ServiceError
+
+IDLE_FORGET_S = 300.0  # a caller's bucket is dropped after this long full and idle: memory stays bounded
+
+
+class Rejected(ServiceError):
+    """RESOURCE_EXHAUSTED with a retry hint in milliseconds."""
+
+    def __init__(self, message: str, retry_after_ms: int, reason: str) -> None:
+        super().__init__("RESOURCE_EXHAUSTED", f"{message}; retry after {retry_after_ms} ms")
+        self.retry_after_ms = retry_after_ms
+        self.reason = reason  # short label for metrics: "rate", "in_flight", "sessions"
+
+
+@dataclass
+class TokenBucket:
+    """`rate` tokens per second refill a bucket of `burst`; each request takes one."""
+    rate: float
+    burst: int
+    tokens: float = field(default=-1.0)
+    updated: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = float(self.burst)
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+
+    def take(self, now: float) -> float:
+        """0.0 if a token was taken, else the seconds until one will be there."""
+        self._refill(now)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+    def full(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.burst
+
+
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+class Limits:
+    """The server's admission state. acquire() before work starts; release() exactly once after."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self._buckets: dict[str, TokenBucket] = {}
+        self._in_flight: dict[str, int] = {}
+        self.sessions = 0
+        self._last_sweep = 0.0
+
+    # -- per request ---------------------------------------------------------------------------
+    def check_pixels(self, width: int, height: int, count: int) -> None:
+        pixels = width * height * count
+        if pixels > self.config.max_request_pixels:
+            raise ServiceError(
+                "INVALID_ARGUMENT",
+                f"request asks for {count} x {width}x{height} = {pixels} pixels; this server allows at most "
+                f"{self.config.max_request_pixels} per request: ask for fewer or smaller assets, in several requests",
+            )
+
+    def acquire(self, caller: str, now: float) -> None:
+        """Count one request for `caller`, or raise Rejected (nothing counted then)."""
+        in_flight = self._in_flight.get(caller, 0)
+        if in_flight >= self.config.max_in_flight:
+            # No clock tells when one finishes; a short hint keeps clients polite but responsive.
+            raise Rejected(f"caller {caller!r} already has {in_flight} unfinished requests (limit "
+                           f"{self.config.max_in_flight}); wait for some to finish", 100, "in_flight")
+        bucket = self._buckets.get(caller)
+        if bucket is None:
+            bucket = self._buckets[caller] = TokenBucket(self.config.rate_per_second, self.config.rate_burst,
+                                                         updated=now)
+        wait_s = bucket.take(now)
+        if wait_s > 0:
+            raise Rejected(f"caller {caller!r} is over its rate of {self.config.rate_per_second:g} requests/s "
+                           f"(burst {self.config.rate_burst})", _ms(wait_s), "rate")
+        self._in_flight[caller] = in_flight + 1
+        self._sweep(now)
+
+    def release(self, caller: str) -> None:
+        left = self._in_flight.get(caller, 0) - 1
+        if left > 0:
+            self._in_flight[caller] = left
+        else:
+            self._in_flight.pop(caller, None)
+
+    def in_flight(self, caller: str | None = None) -> int:
+        if caller is None:
+            return sum(self._in_flight.values())
+        return self._in_flight.get(caller, 0)
+
+    # -- per session -------------------------------------------------------------------------
+    def open_session(self) -> None:
+        if self.sessions >= self.config.max_sessions:
+            raise Rejected(f"the server has {self.sessions} open sessions (limit {self.config.max_sessions}); "
+                           f"reuse one session per game instead of opening many", 1000, "sessions")
+        self.sessions += 1
+
+    def close_session(self) -> None:
+        self.sessions -= 1
+
+    def _sweep(self, now: float) -> None:
+        """Forget callers whose bucket refilled long ago (anonymous deployments see many)."""
+        if now - self._last_sweep < IDLE_FORGET_S:
+            return
+        self._last_sweep = now
+        for caller in [c for c, b in self._buckets.items()
+                       if now - b.updated > IDLE_FORGET_S and b.full(now) and c not in self._in_flight]:
+            del self._buckets[caller]

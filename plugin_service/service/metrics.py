@@ -1,0 +1,116 @@
+"""Prometheus metrics: what an operator watches (queue depth, batch sizes, latency per kind,
+rejects, text-embedding cache hits), served on an optional HTTP port (/metrics).
+
+One CollectorRegistry per server, not the process-global one, so several servers in one
+process (the tests) never collide. Counters the engine already keeps (TextEncoder hits and
+misses, the scheduler's queue) are read when scraped rather than mirrored, so nothing in the
+hot path pays for them.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from .jobs import RunBatch
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def queued_images(scheduler) -> int:
+    """Images waiting in the scheduler's queues (read defensively: the scheduler owns its state)."""
+    queued = getattr(scheduler, "_queued", None)
+    if queued is not None:
+        return int(queued)
+    return sum(len(q) for q in getattr(scheduler, "_queues", {}).values())
+
+
+def open_jobs(scheduler) -> int:
+    """Jobs the scheduler still holds a result stream for; 0 when idle, or something leaked."""
+    return len(getattr(scheduler, "_streams", {}))
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("assetgen_requests", "Finished requests (Generate calls and Session tags)",
+                                ["rpc", "kind", "code", "caller"], registry=r)  # callers: tokens file names
+        self.rejects = Counter("assetgen_rejects", "Requests refused at the door, by reason",
+                               ["reason"], registry=r)
+        self.latency = Histogram("assetgen_request_seconds", "Request latency, arrival to last asset",
+                                 ["kind", "priority"], buckets=LATENCY_BUCKETS, registry=r)
+        self.first_asset = Histogram("assetgen_first_asset_seconds", "Arrival to first asset",
+                                     ["kind", "priority"], buckets=LATENCY_BUCKETS, registry=r)
+        self.batch_size = Histogram("assetgen_batch_images", "Images per forward pass",
+                                    buckets=BATCH_BUCKETS, registry=r)
+        self.batch_seconds = Histogram("assetgen_batch_seconds", "Compute time per forward pass",
+                                       ["kind"], buckets=LATENCY_BUCKETS, registry=r)
+        self._http = None
+
+    def watch(self, scheduler, runner, limits) -> None:
+        """Read live state at scrape time: queue depth, open jobs, in-flight, cache counters."""
+        self.registry.register(_LiveCollector(scheduler, runner, limits))
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def serve_http(self, host: str, port: int) -> None:
+        self._http, _thread = start_http_server(port, addr=host, registry=self.registry)
+        log.info("metrics on http://%s:%d/metrics", host, port)
+
+    def stop_http(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+
+
+class _LiveCollector:
+    def __init__(self, scheduler, runner, limits) -> None:
+        self.scheduler = scheduler
+        self.runner = runner
+        self.limits = limits
+
+    def describe(self):
+        return []  # values exist only at scrape time
+
+    def collect(self):
+        yield GaugeMetricFamily("assetgen_queue_depth", "Images waiting to be computed",
+                                value=queued_images(self.scheduler))
+        yield GaugeMetricFamily("assetgen_open_jobs", "Requests the scheduler is still working on",
+                                value=open_jobs(self.scheduler))
+        yield GaugeMetricFamily("assetgen_in_flight", "Admitted, unfinished requests (all callers)",
+                                value=self.limits.in_flight())
+        yield GaugeMetricFamily("assetgen_open_sessions", "Open Session streams", value=self.limits.sessions)
+        encoder = getattr(self.runner, "text_encoder", None)
+        hits = CounterMetricFamily("assetgen_text_cache", "Prompt embedding cache lookups", labels=["result"])
+        hits.add_metric(["hit"], getattr(encoder, "hits", 0))
+        hits.add_metric(["miss"], getattr(encoder, "misses", 0))
+        yield hits
+        yield CounterMetricFamily("assetgen_oom_splits", "Batches halved after running out of memory",
+                                  value=getattr(self.runner, "splits", 0))
+
+
+class InstrumentedRunner:
+    """Wraps a runner to time each forward pass and record its batch size."""
+
+    def __init__(self, inner, metrics: ServiceMetrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    def __getattr__(self, name):  # load, warm_up, device, text_encoder, splits, ... pass through
+        return getattr(self.inner, name)
+
+    def run(self, batch: RunBatch) -> np.ndarray:
+        started = time.perf_counter()
+        pixels = self.inner.run(batch)
+        self.metrics.batch_seconds.labels(batch.key.kind).observe(time.perf_counter() - started)
+        self.metrics.batch_size.observe(len(batch.seeds))
+        return pixels
