@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import numpy as np
@@ -100,6 +101,21 @@ class CapturedGraph:
         self.host_pixels[:n].copy_(self.pixels[:n], non_blocking=True)
         torch.cuda.current_stream(self.device).synchronize()
         return self.host_pixels[:n].numpy().copy()
+
+    @torch.no_grad()
+    def run_with_maps(self, text: torch.Tensor, noise: torch.Tensor,
+                      derive: Callable[[torch.Tensor], dict[str, torch.Tensor]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Replay, then `derive` (materials.MapPlan.on_device) runs eagerly on the graph's device
+        output before the host copy. Maps are not captured: which items want which maps changes
+        per batch, and the filters are a few small kernels next to the generator. Their outputs
+        come from the ordinary allocator, not the graph pool, so the next replay cannot touch them."""
+        n = self.load(text, noise)
+        self.graph.replay()
+        maps = derive(self.pixels[:n])
+        self.host_pixels[:n].copy_(self.pixels[:n], non_blocking=True)
+        host_maps = {name: m.to("cpu", non_blocking=False) for name, m in maps.items()}
+        torch.cuda.current_stream(self.device).synchronize()
+        return self.host_pixels[:n].numpy().copy(), {name: m.numpy() for name, m in host_maps.items()}
 
     @torch.no_grad()
     def run_eager(self, text: torch.Tensor, noise: torch.Tensor) -> np.ndarray:

@@ -1,9 +1,9 @@
 """uint8 pixels -> the bytes a client asked for (PNG, raw RGBA8 or DDS), hashed, as an AssetResult.
 
 Runs in the encoder thread pool: zlib, hashlib, etcpak and torch release the GIL, so encoding of
-one batch overlaps the next batch's compute. Material maps (materials.py) are derived here from
-the uint8 albedo, so a map is a function of exactly the albedo the client receives. Also owns
-the cutting of big assets into stream chunks.
+one batch overlaps the next batch's compute. Material maps arrive ready-made from the runner
+(materials.MapPlan derives them on its device from the uint8 albedo); this module only encodes
+them. Also owns the cutting of big assets into stream chunks.
 """
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ import io
 from collections.abc import Iterator
 
 import numpy as np
-import torch
 from PIL import Image
 
 from ..formats import DDS_FORMATS, encode_dds
 from .jobs import AssetResult, Job
-from .materials import material_maps
 
 # zlib level 1: about 3x faster than the default 6 for ~10% larger files; at runtime a frame
 # of latency matters more than a few KiB.
@@ -51,15 +49,20 @@ def encode_pixels(pixels: np.ndarray, fmt: str, channels: int, *, tileable: bool
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int) -> AssetResult:
-    """kind_channels: the kind's channels in the manifest (3 = opaque RGB, 4 = RGBA).
+def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int,
+                 maps: dict[str, np.ndarray] | None = None) -> AssetResult:
+    """pixels: [H, W, 4] uint8 albedo; maps: {name: [H, W, 4] uint8} from the runner, holding every
+    derived map in job.maps; kind_channels: the kind's channels in the manifest (3 = opaque RGB,
+    4 = RGBA).
 
     One result per image: the first of job.maps, with the other maps in `extra`."""
     if job.maps == ("albedo",):
         return _encode_map(job, index, pixels, kind_channels, "albedo")
-    with torch.inference_mode():
-        maps = material_maps(torch.from_numpy(pixels).unsqueeze(0), job.maps)
-    results = [_encode_map(job, index, maps[name][0].numpy(), MAP_CHANNELS.get(name, kind_channels), name)
+    images = {"albedo": pixels, **(maps or {})}
+    missing = [name for name in job.maps if name not in images]
+    if missing:
+        raise ValueError(f"the runner did not derive the maps {missing} this job asked for")
+    results = [_encode_map(job, index, images[name], MAP_CHANNELS.get(name, kind_channels), name)
                for name in job.maps]
     return dataclasses.replace(results[0], extra=tuple(results[1:]))
 

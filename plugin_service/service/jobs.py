@@ -7,7 +7,7 @@ travel as ServiceError with a gRPC status code *name*, so no stage below the ser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 KIND_NAMES = ("texture", "sprite", "prop")
 FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
@@ -144,6 +144,24 @@ class RunBatch:
     prompts: tuple[str, ...]
     seeds: tuple[int, ...]
     noise: tuple[NoiseSpec, ...] = ()  # per item; () = each seed's own plain noise
+    # per item: the material maps to derive besides the albedo (normal, height, roughness);
+    # () = none for the whole batch, which then costs nothing extra
+    maps: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What the runner hands back for one RunBatch: host arrays, ready to encode."""
+    pixels: Any                       # [B, H, W, 4] uint8 ndarray: the albedo (RGBA for sprites and props)
+    # per item: {map name: [H, W, 4] uint8 ndarray} for the maps RunBatch.maps asked for that item;
+    # () when the batch asked for none
+    maps: tuple[dict[str, Any], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.pixels)
+
+    def item_maps(self, index: int) -> dict[str, Any]:
+        return self.maps[index] if self.maps else {}
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,26 @@ with no seam, by construction. Per-image normalisation uses global statistics (m
 do not depend on position and so keep that property.
 
 Input is the uint8 albedo the client receives (not the generator's float output), so a map is
-a pure function of the delivered albedo: the same on every device and with any runner
-(eager, captured, quantized). Plain torch ops on whatever device the tensor is on: the encoder
-pool calls it on CPU tensors today; a GPU runner can call it on the device before the host copy.
+a pure function of the delivered albedo, with any runner (eager, captured, quantized). Plain torch
+ops on whatever device the tensor is on: the runner (MapPlan) derives the maps on its own device
+from the uint8 albedo right after the generator, before the host copy (DESIGN: GPU work stays on
+the GPU until the final uint8 copy); the encoder pool only encodes. On the CPU the result equals
+material_maps() on the delivered albedo bit for bit (tests/integration/test_game_ready.py). On
+CUDA, convolutions run without TF32, but cuDNN's summation order may still move a rare value by
+one step of 255 against a CPU recomputation.
 
 Conventions: height 0 = low, 1 = high; normals are tangent space with +Y up (OpenGL, what Unity
 expects), xyz * 0.5 + 0.5 in RGB; roughness 1 = rough.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
-from .jobs import MAP_NAMES
+from .jobs import MAP_NAMES, RunBatch, RunOutput
 
 # Height: luminance smoothed by a 5-tap binomial blur, so single-pixel noise does not become
 # a field of spiky normals.
@@ -111,3 +118,55 @@ def material_maps(albedo: torch.Tensor, maps: tuple[str, ...]) -> dict[str, torc
     if "roughness" in derived:
         out["roughness"] = _to_rgba8(roughness_map(luma))
     return out
+
+
+@contextmanager
+def _full_fp32_convs(device: torch.device):
+    """TF32 would round the filters' inputs to 10 mantissa bits on CUDA: maps would then differ
+    visibly from a CPU recomputation. The runner's compute thread is the only caller on CUDA."""
+    if device.type != "cuda":
+        yield
+        return
+    before = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32 = before
+
+
+@dataclass(frozen=True)
+class MapPlan:
+    """The derived maps one RunBatch asks for: which items (rows) want which maps."""
+    rows: tuple[int, ...]                 # items that asked for at least one derived map
+    names: tuple[str, ...]                # the union of their maps, in MAP_NAMES order
+    per_item: tuple[tuple[str, ...], ...]  # per item of the batch (empty for most)
+
+    @classmethod
+    def of(cls, batch: RunBatch) -> "MapPlan | None":
+        """None when no item wants a derived map: such a batch pays nothing for maps."""
+        per_item = tuple(tuple(m for m in wanted if m != "albedo") for wanted in batch.maps)
+        if not any(per_item):
+            return None
+        if len(per_item) != len(batch.seeds):
+            raise ValueError(f"RunBatch.maps has {len(per_item)} entries for {len(batch.seeds)} items")
+        asked = {m for wanted in per_item for m in wanted}
+        unknown = sorted(asked - set(MAP_NAMES))
+        if unknown:
+            raise ValueError(f"unknown material maps {unknown}; choose from {', '.join(MAP_NAMES)}")
+        rows = tuple(i for i, wanted in enumerate(per_item) if wanted)
+        return cls(rows, tuple(m for m in MAP_NAMES if m in asked), per_item)
+
+    def on_device(self, albedo: torch.Tensor) -> dict[str, torch.Tensor]:
+        """albedo: [B, H, W, 4] uint8 on the runner's device -> {name: [len(rows), H, W, 4] uint8},
+        same device. Only the rows that asked are filtered (each image's maps are its own)."""
+        if len(self.rows) != albedo.shape[0]:
+            albedo = albedo.index_select(0, torch.tensor(self.rows, device=albedo.device))
+        with _full_fp32_convs(albedo.device):
+            return material_maps(albedo, self.names)
+
+    def output(self, pixels, maps: dict) -> RunOutput:
+        """Host arrays -> RunOutput. pixels: [B, H, W, 4]; maps: {name: [len(rows), H, W, 4]}."""
+        per_row = {row: j for j, row in enumerate(self.rows)}
+        items = tuple({m: maps[m][per_row[i]] for m in wanted} for i, wanted in enumerate(self.per_item))
+        return RunOutput(pixels, items)

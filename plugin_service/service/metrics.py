@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from .jobs import RunBatch
+from .jobs import RunBatch, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +107,9 @@ class InstrumentedRunner:
     def __getattr__(self, name):  # load, warm_up, device, text_encoder, splits, ... pass through
         return getattr(self.inner, name)
 
-    def run(self, batch: RunBatch) -> np.ndarray:
+    def run(self, batch: RunBatch) -> RunOutput:
         started = time.perf_counter()
-        pixels = self.inner.run(batch)
+        output = self.inner.run(batch)
         self.metrics.batch_seconds.labels(batch.key.kind).observe(time.perf_counter() - started)
         self.metrics.batch_size.observe(len(batch.seeds))
-        return pixels
+        return output

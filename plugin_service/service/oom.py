@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 
-from .jobs import RunBatch
+from .jobs import RunBatch, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class OomSplittingRunner:
     def __getattr__(self, name):  # load, warm_up, device, text_encoder, ... pass through
         return getattr(self.inner, name)
 
-    def run(self, batch: RunBatch) -> np.ndarray:
+    def run(self, batch: RunBatch) -> RunOutput:
         try:
             return self.inner.run(batch)
         except Exception as e:
@@ -66,4 +66,6 @@ class OomSplittingRunner:
         # Outside the except block, so the failed attempt's tensors (held by the traceback) are freed.
         self.splits += 1
         _free_cached_memory()
-        return np.concatenate([self.run(first), self.run(second)], axis=0)
+        a, b = self.run(first), self.run(second)
+        maps = (a.maps or ({},) * len(a)) + (b.maps or ({},) * len(b)) if (a.maps or b.maps) else ()
+        return RunOutput(np.concatenate([a.pixels, b.pixels], axis=0), maps)

@@ -1,7 +1,7 @@
 """The runner: owns the models on their device and turns a RunBatch into uint8 pixels.
 
-Interface (what the scheduler relies on): `load()`, `warm_up()`, `run(RunBatch) -> [B, H, W, 4]
-uint8 ndarray`, and `device`. All are called from the scheduler's single compute thread, never
+Interface (what the scheduler relies on): `load()`, `warm_up()`, `run(RunBatch) -> RunOutput`
+([B, H, W, 4] uint8 pixels plus any material maps the batch asked for), and `device`. All are called from the scheduler's single compute thread, never
 from the event loop; `run` is never called concurrently. load/warm_up are idempotent, so one warm
 runner can serve several schedulers (the bench reuses it for in-process and gRPC runs).
 
@@ -11,7 +11,9 @@ What happens where:
 - warm_up: on CUDA, one graph per (shape, bucket) from dispatcher.capture_plan, captured largest
   first in one pool (cuda_graphs.py), each replayed once; on the CPU one eager pass per shape.
 - run: the dispatcher says graph (batch padded to its bucket) or eager (exactly n items). Noise
-  always comes from noise.batch_noise, per item from its own seed: batch-invariant.
+  always comes from noise.batch_noise, per item from its own seed: batch-invariant. Material maps
+  (materials.MapPlan) are derived on the device from the uint8 albedo before the host copy, only
+  for the items that asked; a graph replay derives them eagerly after the replay (not captured).
 
 CPU path, chosen by measurement (scripts/bench_memory_format.py, tiny config, 2-core CPU shared
 with a training job, 2026-11-29): channels_last beat NCHW in every run, with identical pixels.
@@ -27,7 +29,6 @@ import math
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn as nn
 
@@ -37,7 +38,8 @@ from ..model.text_encoder import EMBED_DIM, TextEncoder
 from .catalog import CatalogEntry, ModelCatalog
 from .cuda_graphs import CapturedGraph, capture_all
 from .dispatcher import Dispatcher, capture_plan, make_buckets, serve_shapes
-from .jobs import RunBatch, ShapeKey
+from .jobs import RunBatch, RunOutput, ShapeKey
+from .materials import MapPlan
 from .noise import batch_noise
 from .postprocess import rgba8_on_device
 from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator, psnr_db
@@ -180,27 +182,42 @@ class ModelRunner:
 
     # ---- run --------------------------------------------------------------------------------
 
-    def run(self, batch: RunBatch) -> np.ndarray:
-        """-> [B, H, W, 4] uint8. Each item's noise comes from its own seed: batch-invariant."""
+    def run(self, batch: RunBatch) -> RunOutput:
+        """-> RunOutput: [B, H, W, 4] uint8 pixels, plus the material maps each item asked for.
+        Each item's noise comes from its own seed: batch-invariant."""
         key = batch.key
         model = self.models[key.model]
         cfg = model.cfg
         if key.height % cfg.stride or key.width % cfg.stride:
             raise ValueError(f"{key.height}x{key.width} is not a multiple of the model stride {cfg.stride}")
+        derive = MapPlan.of(batch)
         with torch.no_grad():
             text = self.text_encoder.encode(list(batch.prompts))    # [B, 384] on the device, cached per prompt
             noise = batch_noise(batch, cfg)                          # [B, C, h, w] CPU fp32
             hit = self.dispatcher.lookup(key, len(batch.seeds))
             if hit is not None:
                 self.graph_batches += 1
-                return hit[1].run(text, noise)
+                if not derive:
+                    return RunOutput(hit[1].run(text, noise))
+                # Maps are not captured: replay, then derive them eagerly from the graph's device
+                # output before the host copy.
+                return derive.output(*hit[1].run_with_maps(text, noise, derive.on_device))
             self.eager_batches += 1
-            return self._forward(model.module, cfg, key, text, noise, model.dtype).numpy()
+            device_pixels = self._forward_on_device(model.module, cfg, key, text, noise, model.dtype)
+            if not derive:
+                return RunOutput(device_pixels.cpu().numpy())
+            maps = derive.on_device(device_pixels)
+            return derive.output(device_pixels.cpu().numpy(), {name: m.cpu().numpy() for name, m in maps.items()})
+
+    def _forward_on_device(self, module: nn.Module, cfg: GeneratorConfig, key: ShapeKey, text: torch.Tensor,
+                           noise: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """Eager: -> [B, H, W, 4] uint8 on the runner's device."""
+        noise = noise.to(self.device, dtype=dtype, memory_format=torch.channels_last, non_blocking=True)
+        kind = torch.full((noise.shape[0],), KIND_INDEX[key.kind], dtype=torch.long, device=self.device)
+        images = module(text.to(self.device), noise, kind)                    # [B, 4, H, W]
+        return rgba8_on_device(images, opaque=key.kind == "texture")
 
     def _forward(self, module: nn.Module, cfg: GeneratorConfig, key: ShapeKey, text: torch.Tensor,
                  noise: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
         """Eager: -> [B, H, W, 4] uint8 on the CPU."""
-        noise = noise.to(self.device, dtype=dtype, memory_format=torch.channels_last, non_blocking=True)
-        kind = torch.full((noise.shape[0],), KIND_INDEX[key.kind], dtype=torch.long, device=self.device)
-        images = module(text.to(self.device), noise, kind)                    # [B, 4, H, W]
-        return rgba8_on_device(images, opaque=key.kind == "texture").cpu()
+        return self._forward_on_device(module, cfg, key, text, noise, dtype).cpu()

@@ -189,11 +189,13 @@ class Scheduler:
                     pass
                 continue
             batch = plan.batch
+            derived = tuple(tuple(m for m in i.job.maps if m != "albedo") for i in batch)
             run = RunBatch(plan.key, tuple(i.job.prompt for i in batch), tuple(i.seed for i in batch),
-                           tuple(i.noise for i in batch))  # per-item noise spec (variations): noise.py
+                           tuple(i.noise for i in batch),   # per-item noise spec (variations): noise.py
+                           derived if any(derived) else ())  # material maps, derived by the runner
             started = time.perf_counter()
             try:
-                pixels = await loop.run_in_executor(self._compute, self.runner.run, run)
+                output = await loop.run_in_executor(self._compute, self.runner.run, run)
             except Exception as e:  # one bad batch fails its jobs, never the server
                 log.exception("batch %s of %d failed", plan.key, len(batch))
                 for item in batch:
@@ -210,18 +212,18 @@ class Scheduler:
             self.stats.batches += 1
             self.stats.images += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
-            for item, item_pixels in zip(batch, pixels):
+            for row, item in enumerate(batch):
                 if item.job in self._streams:
-                    task = loop.create_task(self._encode_and_deliver(item, item_pixels))
+                    task = loop.create_task(self._encode_and_deliver(item, output.pixels[row], output.item_maps(row)))
                     self._encoding.add(task)
                     task.add_done_callback(self._encoding.discard)
 
-    async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray) -> None:
+    async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray, maps: dict[str, np.ndarray]) -> None:
         job = item.job
         channels = self.catalog.get(job.model).manifest.kinds[job.kind].channels
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                self._encode, encode_asset, job, item.index, pixels, channels)
+                self._encode, encode_asset, job, item.index, pixels, channels, maps)
         except Exception as e:
             log.exception("encoding %s #%d failed", job.kind, item.index)
             stream = self._streams.get(job)

@@ -11,6 +11,7 @@ import torch
 
 from plugin_service.service.catalog import ModelCatalog
 from plugin_service.service.jobs import RunBatch, ShapeKey
+from plugin_service.service.materials import MapPlan, material_maps
 from plugin_service.service.noise import batch_noise
 from plugin_service.service.quantize import MIN_PSNR_DB, fp8_supported, plan_for, prepare_generator, psnr_db
 from plugin_service.service.runner import ModelRunner
@@ -57,20 +58,40 @@ def test_replay_equals_eager_bit_for_bit_for_every_bucket(runner):
 def test_runner_pads_to_the_bucket_and_falls_back_to_eager(runner):
     key = ShapeKey(TEST_MODEL, "sprite", 64, 64)
     graphs, eager = runner.graph_batches, runner.eager_batches
-    assert runner.run(batch_of(key, range(5))).shape == (5, 64, 64, 4)       # bucket 8, 3 padding rows
+    assert runner.run(batch_of(key, range(5))).pixels.shape == (5, 64, 64, 4)  # bucket 8, 3 padding rows
     assert runner.graph_batches == graphs + 1
-    odd = ShapeKey(TEST_MODEL, "texture", 256, 256)                            # not captured
-    assert runner.run(batch_of(odd, range(2))).shape == (2, 256, 256, 4)
+    odd = ShapeKey(TEST_MODEL, "texture", 256, 256)                             # not captured
+    assert runner.run(batch_of(odd, range(2))).pixels.shape == (2, 256, 256, 4)
     assert runner.eager_batches == eager + 1
 
 
 def test_an_item_does_not_depend_on_its_batch(runner):
     key = ShapeKey(TEST_MODEL, "sprite", 64, 64)
-    a = runner.run(batch_of(key, [1, 2, 42, 3, 4]))           # bucket 8
-    b = runner.run(batch_of(key, [42, 9, 8, 7, 6, 5, 10]))    # bucket 8, other neighbours and padding
+    a = runner.run(batch_of(key, [1, 2, 42, 3, 4])).pixels           # bucket 8
+    b = runner.run(batch_of(key, [42, 9, 8, 7, 6, 5, 10])).pixels    # bucket 8, other neighbours and padding
     np.testing.assert_array_equal(a[2], b[0])
-    alone = runner.run(batch_of(key, [42]))                   # bucket 1: another kernel choice is allowed,
+    alone = runner.run(batch_of(key, [42])).pixels                   # bucket 1: another kernel choice is allowed,
     assert psnr_db(alone[0], a[2]) >= 50.0                    # but not a visible difference
+
+
+def test_replay_with_maps_derives_them_on_the_device_from_the_replayed_albedo(runner):
+    key = ShapeKey(TEST_MODEL, "texture", 128, 128)                            # captured
+    batch = batch_of(key, range(3))
+    plain = runner.run(batch)
+    graphs = runner.graph_batches
+    out = runner.run(RunBatch(batch.key, batch.prompts, batch.seeds, maps=(("normal", "height", "roughness"), (), ("normal",))))
+    assert runner.graph_batches == graphs + 1                                  # maps do not force eager
+    np.testing.assert_array_equal(out.pixels, plain.pixels)
+    plan = MapPlan.of(RunBatch(key, batch.prompts[:1], batch.seeds[:1], maps=(("normal", "height", "roughness"),)))
+    with torch.no_grad():
+        again = plan.on_device(torch.from_numpy(out.pixels[:1].copy()).to(runner.device))
+    for name, pixels in again.items():                                          # same device, same kernels
+        np.testing.assert_array_equal(out.maps[0][name], pixels[0].cpu().numpy(), err_msg=name)
+    cpu = material_maps(torch.from_numpy(out.pixels[:1].copy()), ("normal", "height", "roughness"))
+    for name, pixels in cpu.items():                                           # vs a CPU recomputation
+        diff = np.abs(out.maps[0][name].astype(int) - pixels[0].numpy().astype(int))
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.01, name
+    assert sorted(out.maps[2]) == ["normal"] and out.maps[1] == {}
 
 
 @pytest.mark.parametrize("name", ["bf16", "int8", "fp8"])

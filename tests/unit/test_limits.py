@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from plugin_service.service.config import ServiceConfig
-from plugin_service.service.jobs import RunBatch, ServiceError, ShapeKey
+from plugin_service.service.jobs import RunBatch, RunOutput, ServiceError, ShapeKey
 from plugin_service.service.limits import Limits, Rejected, TokenBucket
 from plugin_service.service.oom import OomSplittingRunner, halves, is_out_of_memory
 
@@ -93,11 +93,11 @@ class SmallMemoryRunner:
         self.calls: list[int] = []
         self.device = "fake"
 
-    def run(self, batch: RunBatch) -> np.ndarray:
+    def run(self, batch: RunBatch) -> RunOutput:
         self.calls.append(len(batch.seeds))
         if len(batch.seeds) > self.fits:
             raise RuntimeError(self.message)
-        return np.array(batch.seeds, dtype=np.uint8).reshape(-1, 1, 1, 1)
+        return RunOutput(np.array(batch.seeds, dtype=np.uint8).reshape(-1, 1, 1, 1))
 
 
 def _batch(n: int) -> RunBatch:
@@ -107,8 +107,8 @@ def _batch(n: int) -> RunBatch:
 def test_out_of_memory_halves_until_it_fits_and_keeps_order():
     inner = SmallMemoryRunner(fits=2)
     runner = OomSplittingRunner(inner)
-    pixels = runner.run(_batch(7))
-    assert pixels.reshape(-1).tolist() == list(range(7))
+    output = runner.run(_batch(7))
+    assert output.pixels.reshape(-1).tolist() == list(range(7)) and output.maps == ()
     assert max(n for n in inner.calls if n <= 2) == 2 and runner.splits == 3  # 7 -> 3+4 -> 1+2, 2+2
     assert runner.device == "fake"  # other attributes pass through
 

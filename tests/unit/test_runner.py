@@ -10,10 +10,13 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from plugin_service.service.catalog import ModelCatalog
 from plugin_service.service.dispatcher import Dispatcher, bucket_for, capture_plan, make_buckets, serve_shapes
 from plugin_service.service.jobs import RunBatch, ShapeKey
+from plugin_service.service.materials import material_maps
+from plugin_service.service.oom import OomSplittingRunner
 from plugin_service.service.quantize import MIN_PSNR_DB
 from plugin_service.service.runner import ModelRunner
 
@@ -83,8 +86,8 @@ def test_an_item_is_the_same_alone_or_in_any_batch(runner, kind):
     key = ShapeKey(TEST_MODEL, kind, 64, 64)
     eager_before = runner.eager_batches
     batch = runner.run(RunBatch(key, ("red brick", "goblin archer", "red brick", "oak door", "lava"),
-                                (7, 8, 9, 10, 11)))
-    alone = runner.run(RunBatch(key, ("red brick",), (9,)))
+                                (7, 8, 9, 10, 11))).pixels
+    alone = runner.run(RunBatch(key, ("red brick",), (9,))).pixels
     assert batch.shape == (5, 64, 64, 4) and batch.dtype == np.uint8
     np.testing.assert_array_equal(batch[2], alone[0])
     assert not np.array_equal(batch[0], batch[2])  # the seed matters
@@ -93,12 +96,44 @@ def test_an_item_is_the_same_alone_or_in_any_batch(runner, kind):
         assert (batch[..., 3] == 255).all()
 
 
+def test_maps_are_derived_in_the_runner_only_for_the_items_that_ask(runner):
+    key = ShapeKey(TEST_MODEL, "texture", 64, 64)
+    prompts, seeds = ("red brick", "lava", "oak door"), (3, 4, 5)
+    plain = runner.run(RunBatch(key, prompts, seeds))
+    assert plain.maps == () and plain.item_maps(1) == {}  # no maps asked: nothing derived
+    wanted = (("normal", "roughness"), (), ("height",))
+    out = runner.run(RunBatch(key, prompts, seeds, maps=wanted))
+    np.testing.assert_array_equal(out.pixels, plain.pixels)  # maps never change the albedo
+    assert [sorted(m) for m in out.maps] == [["normal", "roughness"], [], ["height"]]
+    for i, names in enumerate(wanted):  # exactly materials.py on the delivered uint8 albedo
+        local = material_maps(torch.from_numpy(out.pixels[i : i + 1].copy()), names)
+        for name in names:
+            assert out.maps[i][name].shape == (64, 64, 4) and out.maps[i][name].dtype == np.uint8
+            np.testing.assert_array_equal(out.maps[i][name], local[name][0].numpy(), err_msg=f"{name} of item {i}")
+
+
+def test_out_of_memory_halves_keep_each_items_maps(runner):
+    class SmallRunner:
+        def run(self, batch):
+            if len(batch.seeds) > 1:
+                raise RuntimeError("CUDA out of memory (injected)")
+            return runner.run(batch)
+
+    key = ShapeKey(TEST_MODEL, "texture", 64, 64)
+    batch = RunBatch(key, ("a", "b", "c"), (1, 2, 3), maps=((), ("normal",), ()))
+    split = OomSplittingRunner(SmallRunner()).run(batch)
+    whole = runner.run(batch)
+    np.testing.assert_array_equal(split.pixels, whole.pixels)
+    assert [sorted(m) for m in split.maps] == [[], ["normal"], []]
+    np.testing.assert_array_equal(split.maps[1]["normal"], whole.maps[1]["normal"])
+
+
 def test_explicit_precisions_are_honoured_and_scored(models_dir):
     r = ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cpu", threads=1, precision="int8")
     r.load()
     model = r.models[TEST_MODEL]
     assert model.precision == "int8" and math.isfinite(model.psnr_db)
-    pixels = r.run(RunBatch(ShapeKey(TEST_MODEL, "prop", 64, 64), ("shield",), (1,)))
+    pixels = r.run(RunBatch(ShapeKey(TEST_MODEL, "prop", 64, 64), ("shield",), (1,))).pixels
     assert pixels.shape == (1, 64, 64, 4)
     with pytest.raises(ValueError, match="fp8 needs a CUDA GPU"):
         ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cpu", precision="fp8").load()

@@ -14,7 +14,7 @@ import pytest
 
 from plugin_service.service.catalog import ModelCatalog
 from plugin_service.service.config import ServiceConfig
-from plugin_service.service.jobs import Job, RunBatch, ServiceError
+from plugin_service.service.jobs import Job, RunBatch, RunOutput, ServiceError
 from plugin_service.service.scheduler import QueueFull, Scheduler
 
 TEST_MODEL = "assetgen-test"  # the conftest models_dir fixture builds it
@@ -39,10 +39,10 @@ class RecordingRunner:
 
     def warm_up(self) -> None: ...
 
-    def run(self, batch: RunBatch) -> np.ndarray:
+    def run(self, batch: RunBatch) -> RunOutput:
         self.batches.append(batch)
         self.threads.add(threading.current_thread().name)
-        return np.zeros((len(batch.seeds), batch.key.height, batch.key.width, 4), np.uint8)
+        return RunOutput(np.zeros((len(batch.seeds), batch.key.height, batch.key.width, 4), np.uint8))
 
 
 def make_job(kind: str = "texture", count: int = 1, priority: str = "interactive", deadline: float | None = None,
