@@ -20,7 +20,8 @@ where it stopped and an edited asset (new prompt, size, seed, ...) is regenerate
 written after their file, so a half-written file never counts as done.
 
 Assets run as parallel streams (--jobs) at background priority, so a pipeline never delays a
-game's interactive requests on a shared server.
+game's interactive requests on a shared server. A server with tokens or TLS takes the same
+--token / --tls-ca (ASSETGEN_TOKEN / ASSETGEN_TLS_CA) as the other client commands.
 """
 from __future__ import annotations
 
@@ -282,6 +283,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first wait up to SECONDS for the server to report SERVING")
     parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", "127.0.0.1:50051"),
                         help="server host:port [env ASSETGEN_ADDRESS]")
+    from .cli import add_credential_arguments
+
+    add_credential_arguments(parser)  # --token / ASSETGEN_TOKEN, --tls-ca / ASSETGEN_TLS_CA
 
 
 def run(args: argparse.Namespace) -> int:
@@ -296,12 +300,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     try:
-        with AssetGenClient(args.address) as client:
+        with AssetGenClient(args.address, token=args.token or None, tls_ca=args.tls_ca or None) as client:
             if args.wait_ready:
                 client.wait_ready(args.wait_ready)
             summary = run_manifest(specs, client, args.out, jobs=args.jobs, timeout=args.timeout)
-    except (grpc.RpcError, TimeoutError) as e:
-        details = e.details() if isinstance(e, grpc.RpcError) else str(e)
+    except (grpc.RpcError, TimeoutError, ValueError) as e:  # ValueError: a --tls-ca file that is missing
+        details = f"{e.code().name}: {e.details()}" if isinstance(e, grpc.RpcError) else str(e)
         print(f"assetgen batch: error: {details} (server {args.address})", file=sys.stderr)
         return 1
     print(f"{len(specs)} assets in {time.monotonic() - started:.1f}s: {len(summary['generated'])} generated "

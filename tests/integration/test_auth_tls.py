@@ -128,3 +128,29 @@ def test_requests_are_counted_per_token_name(secure):
     ok_lines = [line for line in text.splitlines() if line.startswith("assetgen_requests_total") and 'code="OK"' in line]
     assert any('caller="level-editor"' in line for line in ok_lines)
     assert any('caller="pipeline"' in line for line in ok_lines)
+
+
+def test_batch_uses_token_and_ca_from_flags_and_env(secure, tmp_path, monkeypatch, capsys):
+    manifest = tmp_path / "assets.toml"
+    manifest.write_text('[assets.door]\nprompt = "oak door"\nsize = 64\nseed = 3\ncount = 2\n')
+    out = tmp_path / "out"
+    argv = ["batch", str(manifest), "--out", str(out), "--address", secure.address]
+    monkeypatch.delenv("ASSETGEN_TOKEN", raising=False)
+    monkeypatch.delenv("ASSETGEN_TLS_CA", raising=False)
+
+    assert cli_main(argv + ["--tls-ca", str(secure.paths["ca"])]) == 1  # TLS but no token
+    assert "UNAUTHENTICATED" in capsys.readouterr().err and not out.exists()
+
+    assert cli_main(argv + ["--token", PIPELINE_TOKEN, "--tls-ca", str(secure.paths["ca"])]) == 0
+    assert "1 generated (2 files)" in capsys.readouterr().out
+    assert len(list((out / "door").glob("*.png"))) == 2
+
+    (out / "door" / "oak-door_s4.png").unlink()                          # resume through the env vars
+    monkeypatch.setenv("ASSETGEN_TOKEN", PIPELINE_TOKEN)
+    monkeypatch.setenv("ASSETGEN_TLS_CA", str(secure.paths["ca"]))
+    assert cli_main(argv) == 0
+    assert "1 generated (2 files)" in capsys.readouterr().out
+
+    monkeypatch.setenv("ASSETGEN_TOKEN", "nope-" + "n" * 20)
+    assert cli_main(argv) == 1
+    assert "UNAUTHENTICATED" in capsys.readouterr().err
