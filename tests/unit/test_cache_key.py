@@ -41,7 +41,22 @@ def test_keys_of_all_vectors_are_distinct_except_where_the_prompt_trims_to_the_s
     for v in GOLDEN["vectors"]:
         keys.setdefault(v["key"], []).append(v["name"])
     shared = [names for names in keys.values() if len(names) > 1]
-    assert shared == [["basic texture", "surrounding ASCII whitespace is trimmed"]]
+    # map="albedo" adds no line: an albedo's key is what it was before maps existed.
+    assert shared == [["basic texture", "surrounding ASCII whitespace is trimmed", "albedo named explicitly is the plain key"]]
+
+
+def test_every_option_changes_the_key_and_floats_go_in_as_bits():
+    base = dict(GOLDEN["vectors"][0]["inputs"])
+    keys = {cache_key(**base)}
+    for change in (dict(map="normal"), dict(map="height"), dict(map="roughness"), dict(format="dds_bc1"),
+                   dict(format="dds_bc3"), dict(format="dds_bc7"), dict(vary_seed=1, vary_strength=0.2),
+                   dict(vary_seed=2, vary_strength=0.2), dict(vary_seed=1, vary_strength=0.2000000001),
+                   dict(interpolate_seed=1, interpolate_t=0.0), dict(interpolate_seed=1, interpolate_t=0.5)):
+        key = cache_key(**{**base, **change})
+        assert key not in keys, change
+        keys.add(key)
+    text = canonical_string(**{**base, "vary_seed": 5, "vary_strength": 1e-05})
+    assert text.endswith("vary_seed=5\nvary_strength=3ee4f8b588e368f1\n")
 
 
 def test_every_input_changes_the_key():

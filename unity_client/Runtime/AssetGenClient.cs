@@ -184,14 +184,15 @@ namespace AssetGen.Client
             {
                 var hits = new List<GeneratedAsset>();
                 for (int i = 0; i < resolved.Count; i++)
-                {
-                    AssembledAsset asset;
-                    if (!Cache.TryGet(CacheKey.ForRequest(resolved, i), out asset)) return null;
-                    asset.Index = i;
-                    var hit = new GeneratedAsset(asset, request.Prompt, true);
-                    hit.Prepare();
-                    hits.Add(hit);
-                }
+                    foreach (var map in resolved.Maps)  // every map of every image, or it is a miss
+                    {
+                        AssembledAsset asset;
+                        if (!Cache.TryGet(CacheKey.ForRequest(resolved, i, map), out asset)) return null;
+                        asset.Index = i;
+                        var hit = new GeneratedAsset(asset, request.Prompt, true);
+                        hit.Prepare();
+                        hits.Add(hit);
+                    }
                 return hits;
             }, cancellationToken).ConfigureAwait(false);
         }

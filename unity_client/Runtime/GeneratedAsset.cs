@@ -24,6 +24,9 @@ namespace AssetGen.Client
         public ulong Seed { get { return Asset.Seed; } }
         public int Width { get { return Asset.Width; } }
         public int Height { get { return Asset.Height; } }
+        public AssetFormat Format { get { return Asset.Format; } }
+        public MaterialMap Map { get { return Asset.Map; } }   // Albedo unless the request asked for maps
+        public byte[] Data { get { return Asset.Data; } }      // the encoded bytes (PNG, raw RGBA8 or a .dds file)
         public string CacheKey { get { return Core.CacheKey.ForAsset(Prompt, Asset); } }
 
         /// <summary>Do the CPU work of ToTexture (the row flip) now, off the main thread.</summary>
@@ -48,7 +51,8 @@ namespace AssetGen.Client
             {
                 string slug = System.Text.RegularExpressions.Regex.Replace((Prompt ?? "").ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
                 if (slug.Length > 48) slug = slug.Substring(0, 48).TrimEnd('-');
-                return (slug.Length == 0 ? "asset" : slug) + "_s" + Asset.Seed;
+                return (slug.Length == 0 ? "asset" : slug) + "_s" + Asset.Seed +
+                       (Asset.Map != MaterialMap.Albedo ? "_" + Asset.Map.Name() : "");
             }
         }
 

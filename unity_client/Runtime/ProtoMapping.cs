@@ -23,6 +23,15 @@ namespace AssetGen.Client
             };
             if (request.Seed.HasValue) proto.Seed = request.Seed.Value;
             if (request.Tileable.HasValue) proto.Tileable = request.Tileable.Value;
+            if (request.Maps != null)
+                foreach (var map in request.Maps) proto.Maps.Add((Proto.MaterialMap)(int)map);
+            if (request.Vary != null)
+                proto.Vary = new Proto.Variation { Seed = request.Vary.Seed, Strength = request.Vary.Strength };
+            else if (request.Interpolate != null)
+            {
+                proto.Interpolate = new Proto.Interpolation { SeedB = request.Interpolate.SeedB };
+                if (request.Interpolate.T.HasValue) proto.Interpolate.T = request.Interpolate.T.Value;
+            }
             return proto;
         }
 
@@ -36,8 +45,8 @@ namespace AssetGen.Client
                 Type = (AssetType)(int)asset.Kind,
                 Width = (int)asset.Width,
                 Height = (int)asset.Height,
-                // UNSPECIFIED means PNG on the wire.
-                Format = asset.Format == Proto.OutputFormat.Rgba8 ? AssetFormat.Rgba8 : AssetFormat.Png,
+                // UNSPECIFIED means PNG on the wire (and so does a newer server's format this client cannot name).
+                Format = ((AssetFormat)(int)asset.Format).IsKnown() ? (AssetFormat)(int)asset.Format : AssetFormat.Png,
                 Channels = (int)asset.Channels,
                 Tileable = asset.Tileable,
                 Model = asset.Model,
@@ -46,6 +55,12 @@ namespace AssetGen.Client
                 TotalSize = asset.TotalSize,
                 Offset = asset.Offset,
                 Data = asset.Data.ToByteArray(),
+                // UNSPECIFIED means the albedo.
+                Map = asset.Map == Proto.MaterialMap.Unspecified ? MaterialMap.Albedo : (MaterialMap)(int)asset.Map,
+                VarySeed = asset.Vary != null ? asset.Vary.Seed : (ulong?)null,
+                VaryStrength = asset.Vary != null ? asset.Vary.Strength : (double?)null,
+                InterpolateSeed = asset.Interpolate != null ? asset.Interpolate.SeedB : (ulong?)null,
+                InterpolateT = asset.Interpolate != null ? asset.Interpolate.T : (double?)null,
             };
         }
 

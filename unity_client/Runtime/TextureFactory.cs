@@ -21,6 +21,11 @@ namespace AssetGen.Client
                                               bool keepReadable = false, string name = null)
         {
             MainThread.Require("Creating a Texture2D");
+            if (asset.Format.IsDds())
+                // Block-compressed rows are top-down like the wire; flipping them means re-packing
+                // blocks. Save the bytes as a .dds file (GeneratedAsset.Data) and let Unity import it.
+                throw new NotSupportedException("a " + asset.Format.Name() + " asset is a DDS file: save GeneratedAsset.Data as " +
+                                                "<name>.dds for Unity's importer, or ask for Rgba8 or Png to get a Texture2D at runtime");
             Texture2D texture;
             if (asset.Format == AssetFormat.Rgba8)
             {

@@ -18,6 +18,9 @@ namespace AssetGen.Client.Core
         public bool? Tileable;
         public string Model = "";
         public AssetPriority Priority = AssetPriority.Interactive;
+        public MaterialMap[] Maps;     // textures: the maps streamed for every image, in order; null/empty = albedo only
+        public VariationOptions Vary;  // "more like Seed": asset i uses Vary.Seed + i (needs a Seed to be reproducible)
+        public InterpolationOptions Interpolate;  // frames from Seed (t = 0) to Interpolate.SeedB (t = 1); not with Vary
 
         public AssetRequest() { }
 
@@ -32,7 +35,17 @@ namespace AssetGen.Client.Core
 
         public AssetRequest Clone()
         {
-            return (AssetRequest)MemberwiseClone();
+            var copy = (AssetRequest)MemberwiseClone();
+            if (Maps != null) copy.Maps = (MaterialMap[])Maps.Clone();
+            if (Vary != null) copy.Vary = new VariationOptions(Vary.Seed, Vary.Strength);
+            if (Interpolate != null) copy.Interpolate = new InterpolationOptions(Interpolate.SeedB, Interpolate.T);
+            return copy;
+        }
+
+        /// <summary>The maps every image streams as: Maps, or just the albedo.</summary>
+        public MaterialMap[] EffectiveMaps()
+        {
+            return Maps != null && Maps.Length > 0 ? Maps : new[] { MaterialMap.Albedo };
         }
 
         /// <summary>The seed of asset <paramref name="index"/> of this request (wraps like the server's uint64).</summary>
@@ -47,6 +60,36 @@ namespace AssetGen.Client.Core
         {
             return Type.Name() + " '" + Prompt + "' " + Width + "x" + Height + " x" + Count +
                    (Seed.HasValue ? " seed " + Seed.Value : " seed random");
+        }
+    }
+
+    /// <summary>Variations: each asset is a small step away from the request's seed.</summary>
+    public sealed class VariationOptions
+    {
+        public ulong Seed;               // asset i: Seed + i
+        public double Strength = 0.2;    // (0, 1]: 0.1-0.3 = close cousins, 1 = the variation seed's own image
+
+        public VariationOptions() { }
+
+        public VariationOptions(ulong seed, double strength)
+        {
+            Seed = seed;
+            Strength = strength;
+        }
+    }
+
+    /// <summary>Interpolation: Count frames from the request's seed to SeedB, or one frame pinned at T.</summary>
+    public sealed class InterpolationOptions
+    {
+        public ulong SeedB;
+        public double? T;                // [0, 1]; null = Count frames from t = 0 to 1
+
+        public InterpolationOptions() { }
+
+        public InterpolationOptions(ulong seedB, double? t = null)
+        {
+            SeedB = seedB;
+            T = t;
         }
     }
 

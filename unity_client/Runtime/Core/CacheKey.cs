@@ -11,9 +11,18 @@
 //     width=<decimal>
 //     height=<decimal>
 //     seed=<decimal, 0..2^64-1>
-//     format=png|rgba8
+//     format=png|rgba8|dds_bc1|dds_bc3|dds_bc7
 //     tileable=true|false
 //
+// then, only when set (so the key of a plain albedo asset is what it was before they existed):
+//
+//     map=normal|height|roughness                    (omitted for the albedo)
+//     vary_seed=<decimal>                            variations: this asset's variation seed
+//     vary_strength=<16 lowercase hex digits>        the IEEE-754 binary64 bits of the strength
+//     interpolate_seed=<decimal>                     interpolation frames: the end seed
+//     interpolate_t=<16 lowercase hex digits>        the IEEE-754 binary64 bits of this frame's t
+//
+// Floats go in as their bits, not as decimal text: Python's repr and C#'s "R" differ (1e-05 vs 1E-05).
 // <S> is "<number of UTF-8 bytes>:<the text>", so no text (a prompt with a newline or "=" in it)
 // reads as another field. The prompt loses leading and trailing ASCII whitespace (space, tab, LF,
 // VT, FF, CR) first: the server strips at least that much, so prompts that give the same pixels
@@ -35,7 +44,9 @@ namespace AssetGen.Client.Core
         static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
 
         public static string Canonical(string model, string modelVersion, AssetType type, string prompt, int width, int height,
-                                       ulong seed, AssetFormat format, bool tileable)
+                                       ulong seed, AssetFormat format, bool tileable, MaterialMap map = MaterialMap.Albedo,
+                                       ulong? varySeed = null, double? varyStrength = null,
+                                       ulong? interpolateSeed = null, double? interpolateT = null)
         {
             string trimmed = (prompt ?? "").Trim(AsciiWhitespace);
             var problems = new System.Collections.Generic.List<string>();
@@ -45,7 +56,11 @@ namespace AssetGen.Client.Core
             if (trimmed.Length == 0) problems.Add("prompt is empty");
             if (width <= 0) problems.Add("width " + width + " must be positive (resolve 0 to the native size)");
             if (height <= 0) problems.Add("height " + height + " must be positive (resolve 0 to the native size)");
-            if (format != AssetFormat.Png && format != AssetFormat.Rgba8) problems.Add("format " + format + " is not one of png, rgba8");
+            if (!format.IsKnown()) problems.Add("format " + format + " is not one of " + WireNames.FormatChoices);
+            if (!map.IsKnown()) problems.Add("map " + map + " is not one of " + WireNames.MapChoices);
+            if (varySeed.HasValue != varyStrength.HasValue) problems.Add("vary_seed and vary_strength go together");
+            if (interpolateSeed.HasValue != interpolateT.HasValue)
+                problems.Add("interpolate_seed and interpolate_t go together (use the frame's own t)");
             if (problems.Count > 0) throw new ArgumentException("cannot make a cache key: " + string.Join("; ", problems.ToArray()));
 
             var text = new StringBuilder();
@@ -59,29 +74,69 @@ namespace AssetGen.Client.Core
             text.Append("seed=").Append(seed.ToString(CultureInfo.InvariantCulture)).Append('\n');
             text.Append("format=").Append(format.Name()).Append('\n');
             text.Append("tileable=").Append(tileable ? "true" : "false").Append('\n');
+            if (map != MaterialMap.Albedo) text.Append("map=").Append(map.Name()).Append('\n');
+            if (varySeed.HasValue)
+            {
+                text.Append("vary_seed=").Append(varySeed.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Append("vary_strength=").Append(FloatBits(varyStrength.Value)).Append('\n');
+            }
+            if (interpolateSeed.HasValue)
+            {
+                text.Append("interpolate_seed=").Append(interpolateSeed.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Append("interpolate_t=").Append(FloatBits(interpolateT.Value)).Append('\n');
+            }
             return text.ToString();
         }
 
         public static string Compute(string model, string modelVersion, AssetType type, string prompt, int width, int height,
-                                     ulong seed, AssetFormat format, bool tileable)
+                                     ulong seed, AssetFormat format, bool tileable, MaterialMap map = MaterialMap.Albedo,
+                                     ulong? varySeed = null, double? varyStrength = null,
+                                     ulong? interpolateSeed = null, double? interpolateT = null)
         {
-            return Sha256Hex(StrictUtf8.GetBytes(Canonical(model, modelVersion, type, prompt, width, height, seed, format, tileable)));
+            return Sha256Hex(StrictUtf8.GetBytes(Canonical(model, modelVersion, type, prompt, width, height, seed, format, tileable,
+                                                           map, varySeed, varyStrength, interpolateSeed, interpolateT)));
         }
 
-        /// <summary>The key of asset <paramref name="index"/> of a resolved request with a seed.</summary>
-        public static string ForRequest(ResolvedRequest request, int index)
+        /// <summary>The key of map <paramref name="map"/> of asset <paramref name="index"/> of a resolved request
+        /// with a seed: the server's own per-asset rules (seed + i; variations: base seed, variation seed + i;
+        /// frames: base seed, t = i / (count - 1) unless the request pins t).</summary>
+        public static string ForRequest(ResolvedRequest request, int index, MaterialMap map = MaterialMap.Albedo)
         {
             if (!request.Seed.HasValue) throw new ArgumentException("a request without a seed has no key until the server picks one");
-            ulong seed = unchecked(request.Seed.Value + (ulong)index);
+            ulong seed = request.Seed.Value;
+            ulong? varySeed = null, interpolateSeed = null;
+            double? varyStrength = null, interpolateT = null;
+            if (request.Vary != null)
+            {
+                varySeed = unchecked(request.Vary.Seed + (ulong)index);
+                varyStrength = request.Vary.Strength;
+            }
+            else if (request.Interpolate != null)
+            {
+                interpolateSeed = request.Interpolate.SeedB;
+                interpolateT = request.Interpolate.T.HasValue ? request.Interpolate.T.Value
+                             : request.Count > 1 ? (double)index / (request.Count - 1) : 0.0;
+            }
+            else
+            {
+                seed = unchecked(seed + (ulong)index);
+            }
             return Compute(request.Model, request.ModelVersion, request.Type, request.Prompt, request.Width, request.Height,
-                           seed, request.Format, request.Tileable);
+                           seed, request.Format, request.Tileable, map, varySeed, varyStrength, interpolateSeed, interpolateT);
         }
 
         /// <summary>The key of an asset the server sent back for <paramref name="prompt"/>.</summary>
         public static string ForAsset(string prompt, AssembledAsset asset)
         {
             return Compute(asset.Model, asset.ModelVersion, asset.Type, prompt, asset.Width, asset.Height,
-                           asset.Seed, asset.Format, asset.Tileable);
+                           asset.Seed, asset.Format, asset.Tileable, asset.Map, asset.VarySeed, asset.VaryStrength,
+                           asset.InterpolateSeed, asset.InterpolateT);
+        }
+
+        /// <summary>The IEEE-754 binary64 bits as 16 lowercase hex digits (Python: struct.pack(">d", x).hex()).</summary>
+        public static string FloatBits(double value)
+        {
+            return unchecked((ulong)BitConverter.DoubleToInt64Bits(value)).ToString("x16", CultureInfo.InvariantCulture);
         }
 
         /// <summary>True for 64 lowercase hex characters: safe as a file name.</summary>

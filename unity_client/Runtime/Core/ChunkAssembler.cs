@@ -4,7 +4,7 @@
 // Assets above Limits.chunk_size come in several Asset messages with the same (tag, index) in
 // offset order; every chunk repeats the metadata. Chunks of one asset arrive in order (a gRPC
 // stream keeps order) but chunks of different assets interleave in a Session, so partial assets
-// are keyed by (tag, index). A gap, an overlap, changed metadata, too many bytes or a sha256 that
+// are keyed by (tag, index, map). A gap, an overlap, changed metadata, too many bytes or a sha256 that
 // does not match the announced one is a ChunkException: the stream broke the contract.
 using System;
 using System.Collections.Generic;
@@ -31,12 +31,17 @@ namespace AssetGen.Client.Core
         public string Model = "";
         public string ModelVersion = "";
         public string Sha256 = "";
+        public MaterialMap Map = MaterialMap.Albedo;  // which map of the image (maps of one image share Index)
+        public ulong? VarySeed;           // variations: this asset's own variation seed ...
+        public double? VaryStrength;      // ... and the request's strength
+        public ulong? InterpolateSeed;    // interpolation frames: the end seed ...
+        public double? InterpolateT;      // ... and this frame's t
         public ulong TotalSize;
         public ulong Offset;
         public byte[] Data = new byte[0];
     }
 
-    /// <summary>A whole asset: metadata plus the encoded bytes (PNG, or raw RGBA8 rows top to bottom).</summary>
+    /// <summary>A whole asset: metadata plus the encoded bytes (PNG, raw RGBA8 rows top to bottom, or a DDS file).</summary>
     public sealed class AssembledAsset
     {
         public string Tag = "";
@@ -51,11 +56,17 @@ namespace AssetGen.Client.Core
         public string Model = "";
         public string ModelVersion = "";
         public string Sha256 = "";
+        public MaterialMap Map = MaterialMap.Albedo;  // which map of the image (maps of one image share Index)
+        public ulong? VarySeed;           // variations: this asset's own variation seed ...
+        public double? VaryStrength;      // ... and the request's strength
+        public ulong? InterpolateSeed;    // interpolation frames: the end seed ...
+        public double? InterpolateT;      // ... and this frame's t
         public byte[] Data = new byte[0];
 
         public override string ToString()
         {
-            return Type.Name() + " " + Width + "x" + Height + " " + Format.Name() + " seed " + Seed + " (" + Data.Length + " bytes)";
+            return Type.Name() + (Map != MaterialMap.Albedo ? " " + Map.Name() : "") + " " + Width + "x" + Height + " " +
+                   Format.Name() + " seed " + Seed + " (" + Data.Length + " bytes)";
         }
     }
 
@@ -77,8 +88,9 @@ namespace AssetGen.Client.Core
         public AssembledAsset Add(AssetChunk chunk)
         {
             if (chunk == null) throw new ArgumentNullException("chunk");
-            string id = "(" + chunk.Tag + ", " + chunk.Index + ")";
-            string key = chunk.Tag + "\u0000" + chunk.Index;
+            // The maps of one image share its index, so the map is part of the asset's identity.
+            string id = "(" + chunk.Tag + ", " + chunk.Index + (chunk.Map != MaterialMap.Albedo ? ", " + chunk.Map.Name() : "") + ")";
+            string key = chunk.Tag + "\u0000" + chunk.Index + "\u0000" + (int)chunk.Map;
             byte[] data = chunk.Data ?? new byte[0];
             Partial part;
             if (!partial.TryGetValue(key, out part))
@@ -116,6 +128,8 @@ namespace AssetGen.Client.Core
                 Tag = chunk.Tag, Index = chunk.Index, Seed = chunk.Seed, Type = chunk.Type, Width = chunk.Width,
                 Height = chunk.Height, Format = chunk.Format, Channels = chunk.Channels, Tileable = chunk.Tileable,
                 Model = chunk.Model, ModelVersion = chunk.ModelVersion, Sha256 = chunk.Sha256, Data = part.Buffer,
+                Map = chunk.Map, VarySeed = chunk.VarySeed, VaryStrength = chunk.VaryStrength,
+                InterpolateSeed = chunk.InterpolateSeed, InterpolateT = chunk.InterpolateT,
             };
         }
 

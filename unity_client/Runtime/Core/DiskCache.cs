@@ -2,7 +2,7 @@
 // inputs, so a hit is the same bytes the server would send). Plain System.IO: it runs on a worker
 // thread, never on Unity's main thread.
 //
-//     <root>/<first 2 key chars>/<key>.bin    the encoded asset (PNG or raw RGBA8, as received)
+//     <root>/<first 2 key chars>/<key>.bin    the encoded asset (PNG, raw RGBA8 or DDS, as received)
 //     <root>/<first 2 key chars>/<key>.json   its metadata, with the sha256 checked on every read
 //
 // Files are written to a temp name and moved into place, so a crash or two writers (editor and
@@ -49,6 +49,11 @@ namespace AssetGen.Client.Core
                     Model = MiniJson.String(info, "model"),
                     ModelVersion = MiniJson.String(info, "model_version"),
                     Sha256 = MiniJson.String(info, "sha256"),
+                    Map = MiniJson.Has(info, "map") ? WireNames.ParseMap(MiniJson.String(info, "map")) : MaterialMap.Albedo,
+                    VarySeed = MiniJson.Has(info, "vary_seed") ? MiniJson.ULong(info, "vary_seed") : (ulong?)null,
+                    VaryStrength = MiniJson.Has(info, "vary_strength_bits") ? MiniJson.BitsDouble(info, "vary_strength_bits") : (double?)null,
+                    InterpolateSeed = MiniJson.Has(info, "interpolate_seed") ? MiniJson.ULong(info, "interpolate_seed") : (ulong?)null,
+                    InterpolateT = MiniJson.Has(info, "interpolate_t_bits") ? MiniJson.BitsDouble(info, "interpolate_t_bits") : (double?)null,
                     Data = bytes,
                 };
                 if (CacheKey.Sha256Hex(bytes) != found.Sha256) throw new FormatException("sha256 mismatch");
@@ -84,7 +89,13 @@ namespace AssetGen.Client.Core
                 { "channels", asset.Channels },
                 { "tileable", asset.Tileable },
                 { "sha256", asset.Sha256 },
+                { "map", asset.Map.Name() },
             };
+            // Floats as their bits (as in the cache key), so a hit gives back exactly the asset's values.
+            if (asset.VarySeed.HasValue) info["vary_seed"] = asset.VarySeed.Value;
+            if (asset.VaryStrength.HasValue) info["vary_strength_bits"] = CacheKey.FloatBits(asset.VaryStrength.Value);
+            if (asset.InterpolateSeed.HasValue) info["interpolate_seed"] = asset.InterpolateSeed.Value;
+            if (asset.InterpolateT.HasValue) info["interpolate_t_bits"] = CacheKey.FloatBits(asset.InterpolateT.Value);
             WriteAtomically(MetaPath(key), Encoding.UTF8.GetBytes(MiniJson.Serialize(info)));
             WriteAtomically(data, asset.Data);
         }

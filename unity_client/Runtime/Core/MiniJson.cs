@@ -66,6 +66,26 @@ namespace AssetGen.Client.Core
             throw new FormatException("'" + field + "' is not a 32-bit integer");
         }
 
+        /// <summary>Any JSON number as a double (integers too: Python writes 1.0 as 1.0, but a hand-written 1 is fine).</summary>
+        public static double Double(Dictionary<string, object> obj, string field)
+        {
+            object value = Get(obj, field);
+            if (value is double) return (double)value;
+            if (value is ulong) return (ulong)value;
+            if (value is long) return (long)value;
+            throw new FormatException("'" + field + "' is not a number");
+        }
+
+        /// <summary>A double stored as the 16 hex digits of its IEEE-754 bits (CacheKey.FloatBits).</summary>
+        public static double BitsDouble(Dictionary<string, object> obj, string field)
+        {
+            string text = String(obj, field);
+            ulong bits;
+            if (text.Length != 16 || !ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out bits))
+                throw new FormatException("'" + field + "' is not 16 hex digits");
+            return BitConverter.Int64BitsToDouble(unchecked((long)bits));
+        }
+
         public static bool Bool(Dictionary<string, object> obj, string field)
         {
             object value = Get(obj, field);

@@ -25,6 +25,9 @@ namespace AssetGen.Client.Core
         public ulong? Seed;
         public AssetFormat Format;
         public bool Tileable;
+        public MaterialMap[] Maps = { MaterialMap.Albedo };  // never empty
+        public VariationOptions Vary;
+        public InterpolationOptions Interpolate;
     }
 
     public static class RequestValidator
@@ -45,8 +48,8 @@ namespace AssetGen.Client.Core
                 throw new AssetRequestException("prompt is " + chars + " characters; shorten it to at most " + maxPrompt);
             if (request.Type != AssetType.Texture && request.Type != AssetType.Sprite && request.Type != AssetType.Prop)
                 throw new AssetRequestException("kind " + request.Type + " is unknown; choose one of: texture, sprite, prop");
-            if (request.Format != AssetFormat.Png && request.Format != AssetFormat.Rgba8)
-                throw new AssetRequestException("format " + request.Format + " is unknown; choose one of: png, rgba8");
+            if (!request.Format.IsKnown())
+                throw new AssetRequestException("format " + request.Format + " is unknown; choose one of: " + WireNames.FormatChoices);
             if (request.Priority != AssetPriority.Interactive && request.Priority != AssetPriority.Background)
                 throw new AssetRequestException("priority " + request.Priority + " is unknown; choose one of: interactive, background");
             int count = request.Count == 0 ? 1 : request.Count;
@@ -55,6 +58,8 @@ namespace AssetGen.Client.Core
                                                 " assets per request (send several requests for more)");
             if (request.Width < 0 || request.Height < 0)
                 throw new AssetRequestException("size " + request.Width + "x" + request.Height + " is negative; use 0 for the native size");
+            ValidateMaps(request);
+            ValidateNoise(request, count);
 
             KindDescription kind = null;
             if (model != null && model.Kinds.Count > 0 && !model.Kinds.TryGetValue(request.Type, out kind))
@@ -73,6 +78,50 @@ namespace AssetGen.Client.Core
                     throw new AssetRequestException("size " + width + "x" + height + " is not allowed for " + request.Type.Name() +
                                                     " on model '" + model.Name + "'; width and height must each be one of: " +
                                                     JoinInts(kind.Sizes) + " (0 = native " + kind.NativeSize + ")");
+            }
+            if (request.Format.IsDds())
+            {
+                // Without a ListModels answer a 0 (native) side is unknown here: the server checks it.
+                int width = request.Width == 0 && kind != null ? kind.NativeSize : request.Width;
+                int height = request.Height == 0 && kind != null ? kind.NativeSize : request.Height;
+                if (width % 4 != 0 || height % 4 != 0)
+                    throw new AssetRequestException("format " + request.Format.Name() + " needs a width and height that are multiples of 4, got " +
+                                                    width + "x" + height);
+            }
+        }
+
+        static void ValidateMaps(AssetRequest request)
+        {
+            if (request.Maps == null || request.Maps.Length == 0) return;
+            var seen = new HashSet<MaterialMap>();
+            foreach (var map in request.Maps)
+            {
+                if (!map.IsKnown())
+                    throw new AssetRequestException("map " + map + " is unknown; choose from: " + WireNames.MapChoices);
+                if (!seen.Add(map))
+                    throw new AssetRequestException("maps name " + map.Name() + " twice; list each at most once");
+            }
+            if (request.Type != AssetType.Texture && !(request.Maps.Length == 1 && request.Maps[0] == MaterialMap.Albedo))
+                throw new AssetRequestException("material maps are for textures; a " + request.Type.Name() +
+                                                " has only its albedo (leave Maps empty)");
+        }
+
+        static void ValidateNoise(AssetRequest request, int count)
+        {
+            if (request.Vary != null && request.Interpolate != null)
+                throw new AssetRequestException("Vary and Interpolate are exclusive; ask for one of them");
+            if (request.Vary != null && !(request.Vary.Strength > 0.0 && request.Vary.Strength <= 1.0))
+                throw new AssetRequestException("vary strength " + request.Vary.Strength.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+                                                " is out of range; use (0, 1] (0.1-0.3 for close variations)");
+            if (request.Interpolate != null && request.Interpolate.T.HasValue)
+            {
+                double t = request.Interpolate.T.Value;
+                if (!(t >= 0.0 && t <= 1.0))
+                    throw new AssetRequestException("interpolate t " + t.ToString("R", System.Globalization.CultureInfo.InvariantCulture) +
+                                                    " is out of range; use [0, 1]");
+                if (count != 1)
+                    throw new AssetRequestException("interpolate t pins one frame, but count is " + count + "; use count 1, or leave t " +
+                                                    "unset for " + count + " frames from t = 0 to 1");
             }
         }
 
@@ -95,6 +144,9 @@ namespace AssetGen.Client.Core
                 Seed = request.Seed,
                 Format = request.Format,
                 Tileable = request.Tileable.HasValue ? request.Tileable.Value : kind.Tileable,
+                Maps = request.EffectiveMaps(),
+                Vary = request.Vary == null ? null : new VariationOptions(request.Vary.Seed, request.Vary.Strength),
+                Interpolate = request.Interpolate == null ? null : new InterpolationOptions(request.Interpolate.SeedB, request.Interpolate.T),
             };
         }
 

@@ -8,12 +8,32 @@ namespace AssetGen.Client.Core.Tests
     [TestFixture]
     public class CacheKeyTests
     {
+        // The optional inputs of a vector (absent = not set), as the Python keyword arguments name them.
+        static MaterialMap Map(Dictionary<string, object> i)
+        {
+            if (!MiniJson.Has(i, "map")) return MaterialMap.Albedo;
+            try { return WireNames.ParseMap(MiniJson.String(i, "map")); }
+            catch (ArgumentException) { return (MaterialMap)0; }
+        }
+
+        static ulong? OptionalULong(Dictionary<string, object> i, string field)
+        {
+            return MiniJson.Has(i, field) ? MiniJson.ULong(i, field) : (ulong?)null;
+        }
+
+        static double? OptionalDouble(Dictionary<string, object> i, string field)
+        {
+            return MiniJson.Has(i, field) ? MiniJson.Double(i, field) : (double?)null;
+        }
+
         static string Canonical(Dictionary<string, object> i)
         {
             return CacheKey.Canonical(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"),
                                       KindOrUnspecified(MiniJson.String(i, "kind")), MiniJson.String(i, "prompt"),
                                       MiniJson.Int(i, "width"), MiniJson.Int(i, "height"), MiniJson.ULong(i, "seed"),
-                                      FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"));
+                                      FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"), Map(i),
+                                      OptionalULong(i, "vary_seed"), OptionalDouble(i, "vary_strength"),
+                                      OptionalULong(i, "interpolate_seed"), OptionalDouble(i, "interpolate_t"));
         }
 
         static string Key(Dictionary<string, object> i)
@@ -21,7 +41,9 @@ namespace AssetGen.Client.Core.Tests
             return CacheKey.Compute(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"),
                                     KindOrUnspecified(MiniJson.String(i, "kind")), MiniJson.String(i, "prompt"),
                                     MiniJson.Int(i, "width"), MiniJson.Int(i, "height"), MiniJson.ULong(i, "seed"),
-                                    FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"));
+                                    FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"), Map(i),
+                                    OptionalULong(i, "vary_seed"), OptionalDouble(i, "vary_strength"),
+                                    OptionalULong(i, "interpolate_seed"), OptionalDouble(i, "interpolate_t"));
         }
 
         static AssetType KindOrUnspecified(string name)
@@ -52,7 +74,7 @@ namespace AssetGen.Client.Core.Tests
                 checkedCount++;
             }
             Assert.AreEqual(0, failures.Count, string.Join("\n", failures.ToArray()));
-            Assert.Greater(checkedCount, 10);
+            Assert.Greater(checkedCount, 25);
         }
 
         [Test]
@@ -99,6 +121,63 @@ namespace AssetGen.Client.Core.Tests
             };
             Assert.AreEqual(CacheKey.ForAsset("sword", second), CacheKey.ForRequest(request, 1), "uint64 seed wraps like the server's");
             Assert.AreNotEqual(CacheKey.ForRequest(request, 0), CacheKey.ForRequest(request, 1));
+        }
+
+        [Test]
+        public void FloatsGoInAsTheirIeeeBits()
+        {
+            Assert.AreEqual("3fc999999999999a", CacheKey.FloatBits(0.2));
+            Assert.AreEqual("3ee4f8b588e368f1", CacheKey.FloatBits(1e-05));
+            Assert.AreEqual("0000000000000000", CacheKey.FloatBits(0.0));
+            Assert.AreEqual("3ff0000000000000", CacheKey.FloatBits(1.0));
+        }
+
+        static ResolvedRequest Texture(int count)
+        {
+            return new ResolvedRequest
+            {
+                Model = "m", ModelVersion = "v", Type = AssetType.Texture, Prompt = "slate", Width = 64, Height = 64,
+                Count = count, Seed = 7, Format = AssetFormat.DdsBc1, Tileable = true,
+                Maps = new[] { MaterialMap.Albedo, MaterialMap.Normal },
+            };
+        }
+
+        static AssembledAsset AssetOf(ResolvedRequest r, ulong seed, MaterialMap map)
+        {
+            return new AssembledAsset
+            {
+                Seed = seed, Type = r.Type, Width = r.Width, Height = r.Height, Format = r.Format, Tileable = r.Tileable,
+                Model = r.Model, ModelVersion = r.ModelVersion, Map = map,
+            };
+        }
+
+        [Test]
+        public void RequestKeysFollowTheServersPerAssetRulesForMapsVariationsAndFrames()
+        {
+            var plain = Texture(2);
+            Assert.AreEqual(CacheKey.ForAsset("slate", AssetOf(plain, 8, MaterialMap.Normal)), CacheKey.ForRequest(plain, 1, MaterialMap.Normal));
+            Assert.AreNotEqual(CacheKey.ForRequest(plain, 1, MaterialMap.Normal), CacheKey.ForRequest(plain, 1));
+
+            var vary = Texture(3);
+            vary.Vary = new VariationOptions(1000, 0.2);
+            var second = AssetOf(vary, 7, MaterialMap.Albedo);  // variations keep the base seed
+            second.VarySeed = 1001;
+            second.VaryStrength = 0.2;
+            Assert.AreEqual(CacheKey.ForAsset("slate", second), CacheKey.ForRequest(vary, 1));
+
+            var frames = Texture(8);
+            frames.Interpolate = new InterpolationOptions(12);
+            var frame = AssetOf(frames, 7, MaterialMap.Albedo);
+            frame.InterpolateSeed = 12;
+            frame.InterpolateT = 1.0 / 7;                       // frame i of 8: t = i / 7
+            Assert.AreEqual(CacheKey.ForAsset("slate", frame), CacheKey.ForRequest(frames, 1));
+            frame.InterpolateT = 1.0;
+            Assert.AreEqual(CacheKey.ForAsset("slate", frame), CacheKey.ForRequest(frames, 7));
+
+            var pinned = Texture(1);
+            pinned.Interpolate = new InterpolationOptions(12, 0.25);
+            frame.InterpolateT = 0.25;
+            Assert.AreEqual(CacheKey.ForAsset("slate", frame), CacheKey.ForRequest(pinned, 0));
         }
 
         [Test]

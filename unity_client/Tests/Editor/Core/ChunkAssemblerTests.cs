@@ -74,6 +74,32 @@ namespace AssetGen.Client.Core.Tests
         }
 
         [Test]
+        public void TheMapsOfOneImageAreSeparateAssetsAndKeepTheirMetadata()
+        {
+            var assembler = new ChunkAssembler();
+            var albedo = new byte[] { 1, 2, 3, 4 };
+            var normal = new byte[] { 5, 6, 7, 8 };
+            string albedoSha = CacheKey.Sha256Hex(albedo), normalSha = CacheKey.Sha256Hex(normal);
+            // Same tag and index, chunks interleaved: keyed by map too, as the Python client does.
+            Assert.IsNull(assembler.Add(new AssetChunk { Index = 2, TotalSize = 4, Sha256 = albedoSha, Data = new byte[] { 1, 2 } }));
+            Assert.IsNull(assembler.Add(new AssetChunk { Index = 2, Map = MaterialMap.Normal, TotalSize = 4, Sha256 = normalSha,
+                                                         Data = new byte[] { 5, 6 }, VarySeed = 9, VaryStrength = 0.25 }));
+            var first = assembler.Add(new AssetChunk { Index = 2, TotalSize = 4, Offset = 2, Sha256 = albedoSha, Data = new byte[] { 3, 4 } });
+            var second = assembler.Add(new AssetChunk { Index = 2, Map = MaterialMap.Normal, TotalSize = 4, Offset = 2, Sha256 = normalSha,
+                                                        Data = new byte[] { 7, 8 }, VarySeed = 9, VaryStrength = 0.25,
+                                                        Format = AssetFormat.DdsBc1 });
+            Assert.AreEqual(MaterialMap.Albedo, first.Map);
+            CollectionAssert.AreEqual(albedo, first.Data);
+            Assert.AreEqual(MaterialMap.Normal, second.Map);
+            CollectionAssert.AreEqual(normal, second.Data);
+            Assert.AreEqual(9UL, second.VarySeed);
+            Assert.AreEqual(0.25, second.VaryStrength);
+            Assert.IsNull(second.InterpolateT);
+            Assert.AreEqual(AssetFormat.DdsBc1, second.Format);
+            Assert.AreEqual(0, assembler.Pending);
+        }
+
+        [Test]
         public void ForgetDropsOnlyThePartialAssetsOfOneTag()
         {
             var assembler = new ChunkAssembler();

@@ -56,6 +56,35 @@ namespace AssetGen.Client.Core.Tests
         }
 
         [Test]
+        public void MapsVariationsAndFramesComeBackExactly()
+        {
+            var cache = new DiskCache(root);
+            var normal = Asset(3, 64);
+            normal.Type = AssetType.Texture;
+            normal.Format = AssetFormat.DdsBc7;
+            normal.Map = MaterialMap.Normal;
+            normal.VarySeed = ulong.MaxValue;
+            normal.VaryStrength = 1e-05;
+            var frame = Asset(4, 64);
+            frame.InterpolateSeed = 12;
+            frame.InterpolateT = 1.0 / 7;
+            foreach (var asset in new[] { normal, frame })
+            {
+                cache.Put(KeyOf(asset), asset);
+                AssembledAsset found;
+                Assert.IsTrue(cache.TryGet(KeyOf(asset), out found));
+                Assert.AreEqual(asset.Map, found.Map);
+                Assert.AreEqual(asset.Format, found.Format);
+                Assert.AreEqual(asset.VarySeed, found.VarySeed);
+                Assert.AreEqual(asset.VaryStrength, found.VaryStrength);
+                Assert.AreEqual(asset.InterpolateSeed, found.InterpolateSeed);
+                Assert.AreEqual(asset.InterpolateT, found.InterpolateT);
+                Assert.AreEqual(KeyOf(asset), KeyOf(found));
+            }
+            Assert.AreNotEqual(KeyOf(normal), KeyOf(Asset(3, 64)));
+        }
+
+        [Test]
         public void ACorruptEntryIsAMissAndIsRemoved()
         {
             var cache = new DiskCache(root);

@@ -92,6 +92,54 @@ namespace AssetGen.Client.Core.Tests
         }
 
         [Test]
+        public void DdsSidesAreMultiplesOfFour()
+        {
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture, 64) { Format = AssetFormat.DdsBc7 }, Model());
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Sprite) { Format = AssetFormat.DdsBc3 }, Model());  // native 64
+            var odd = Model();
+            odd.Kinds[AssetType.Texture].Sizes = new[] { 30, 64 };
+            StringAssert.Contains("multiples of 4, got 30x64",
+                                  Refusal(new AssetRequest("x", AssetType.Texture) { Width = 30, Height = 64, Format = AssetFormat.DdsBc1 }, odd));
+            Assert.AreEqual("dds_bc1", AssetFormat.DdsBc1.Name());
+            Assert.AreEqual(AssetFormat.DdsBc7, WireNames.ParseFormat("dds_bc7"));
+        }
+
+        [Test]
+        public void MapsAreForTexturesKnownAndListedOnce()
+        {
+            var maps = new[] { MaterialMap.Albedo, MaterialMap.Normal, MaterialMap.Height, MaterialMap.Roughness };
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Texture) { Maps = maps }, Model());
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Sprite) { Maps = new[] { MaterialMap.Albedo } });
+            StringAssert.Contains("material maps are for textures",
+                                  Refusal(new AssetRequest("x", AssetType.Sprite) { Maps = new[] { MaterialMap.Normal } }));
+            StringAssert.Contains("twice", Refusal(new AssetRequest("x", AssetType.Texture) { Maps = new[] { MaterialMap.Height, MaterialMap.Height } }));
+            StringAssert.Contains("choose from: albedo, normal", Refusal(new AssetRequest("x", AssetType.Texture) { Maps = new[] { (MaterialMap)9 } }));
+            var resolved = RequestValidator.Resolve(new AssetRequest("x", AssetType.Texture) { Seed = 1, Maps = maps }, Model());
+            CollectionAssert.AreEqual(maps, resolved.Maps);
+            CollectionAssert.AreEqual(new[] { MaterialMap.Albedo }, RequestValidator.Resolve(new AssetRequest("x", AssetType.Texture), Model()).Maps);
+        }
+
+        [Test]
+        public void VariationsAndInterpolationAreBoundedAndExclusive()
+        {
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Sprite) { Seed = 7, Count = 4, Vary = new VariationOptions(100, 0.2) });
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Prop) { Seed = 11, Count = 8, Interpolate = new InterpolationOptions(12) });
+            RequestValidator.Validate(new AssetRequest("x", AssetType.Prop) { Seed = 11, Interpolate = new InterpolationOptions(12, 1.0) });
+            StringAssert.Contains("exclusive", Refusal(new AssetRequest("x", AssetType.Prop)
+                { Vary = new VariationOptions(1, 0.2), Interpolate = new InterpolationOptions(2) }));
+            StringAssert.Contains("use (0, 1]", Refusal(new AssetRequest("x", AssetType.Prop) { Vary = new VariationOptions(1, 0.0) }));
+            StringAssert.Contains("use (0, 1]", Refusal(new AssetRequest("x", AssetType.Prop) { Vary = new VariationOptions(1, double.NaN) }));
+            StringAssert.Contains("use [0, 1]", Refusal(new AssetRequest("x", AssetType.Prop) { Interpolate = new InterpolationOptions(2, 1.5) }));
+            StringAssert.Contains("pins one frame", Refusal(new AssetRequest("x", AssetType.Prop) { Count = 3, Interpolate = new InterpolationOptions(2, 0.5) }));
+            var original = new AssetRequest("x", AssetType.Texture) { Maps = new[] { MaterialMap.Normal }, Vary = new VariationOptions(1, 0.5) };
+            var copy = original.Clone();
+            copy.Maps[0] = MaterialMap.Height;
+            copy.Vary.Strength = 0.1;
+            Assert.AreEqual(MaterialMap.Normal, original.Maps[0]);
+            Assert.AreEqual(0.5, original.Vary.Strength);
+        }
+
+        [Test]
         public void SeedOfIndexWrapsLikeUInt64()
         {
             var request = new AssetRequest("x", AssetType.Texture) { Seed = ulong.MaxValue };
