@@ -51,6 +51,8 @@ class TrainConfig:
                                      # unseen prompts land near seen ones (1.0 would drown the caption)
     guide: str = ""                  # frozen category classifier (train-guide) whose loss G also minimises
     lambda_guide: float = 1.0
+    lambda_diversity: float = 0.0    # mode-seeking term (MSGAN): pairs of items share a caption and differ
+                                     # in noise; G pays 1 / (image distance / noise distance + 0.1)
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -78,11 +80,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guide", default=None, help="'auto' (train one into RUN/guide.safetensors) or a classifier path: G is also trained to make it "
                    "recognise the asked category (a frozen, pretrained signal; the eval judge is a different network)")
     p.add_argument("--lambda-guide", type=float, default=None)
+    p.add_argument("--lambda-diversity", type=float, default=None, help="mode-seeking weight (0 = off)")
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
-    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide"):
+    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -186,6 +189,11 @@ class Trainer:
     def _batch(self):
         cfg, split = self.cfg, self.data.train
         idx = self.sampler.sample(cfg.batch)
+        if cfg.lambda_diversity:
+            # Second half repeats the first half's items (caption, kind, category); only the
+            # noise differs, so the mode-seeking term can compare like with like.
+            half = cfg.batch // 2
+            idx = np.concatenate((idx[:half], idx[:half], idx[2 * half:]))
         kinds, cats = split.kinds[idx], split.categories[idx]
         real = to_float(augment_real(split.images[idx], kinds, self.rng)).to(self.device)
         prompt_ids = split.caption_ids[idx].clone()
@@ -233,9 +241,19 @@ class Trainer:
         self.opt_d.step()
 
         with self.autocast:
-            fake = self.G(emb, self._noise(b), kinds)
+            noise = self._noise(b)
+            if cfg.lambda_diversity:
+                # The paired items should also share the caption noise (same prompt, two seeds).
+                half = b // 2
+                emb = torch.cat((emb[:half], emb[:half], emb[2 * half:]))
+            fake = self.G(emb, noise, kinds)
             g_score, cls_fake = self._d(fake, emb, kinds)
             loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
+            if cfg.lambda_diversity:
+                half = b // 2
+                image_dist = (fake[:half] - fake[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
+                noise_dist = (noise[:half] - noise[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
+                loss_g = loss_g + cfg.lambda_diversity * (1 / (image_dist / noise_dist + 0.1)).mean()
             if self.guide is not None:
                 # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
                 loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
