@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from plugin_service.data.images import seam_ratio  # one definition for data checks and the model card
 from plugin_service.model.config import KIND_INDEX
 from plugin_service.model.model_dir import load_generator, read_manifest
 from plugin_service.service.postprocess import TRANSPARENT_BELOW, to_rgba8
@@ -49,14 +50,6 @@ def run(args: argparse.Namespace) -> int:
                       retrain=args.retrain_classifier)
     print(json.dumps(report["summary"], indent=1))
     return 0
-
-
-def seam_ratio(rgb: np.ndarray) -> float:
-    """[H, W, 3] uint8 -> mean step across the wrap seam / mean step between inner neighbours."""
-    x = rgb.astype(np.float32)
-    inner = np.concatenate([np.abs(np.diff(x, axis=1)).ravel(), np.abs(np.diff(x, axis=0)).ravel()]).mean()
-    seam = np.concatenate([np.abs(x[:, 0] - x[:, -1]).ravel(), np.abs(x[0] - x[-1]).ravel()]).mean()
-    return float(seam / max(inner, 1e-6))
 
 
 def border_transparency(rgba: np.ndarray) -> float:
