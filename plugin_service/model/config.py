@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 KINDS: tuple[str, ...] = ("texture", "sprite", "prop")
 KIND_INDEX: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
 TILEABLE_KINDS = frozenset({"texture"})
+UPSAMPLE_MODES: tuple[str, ...] = ("nearest", "bilinear")
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,16 @@ class GeneratorConfig:
     cond_dim: int = 256            # text + kind conditioning vector that drives every FiLM layer
     # Channels from the base grid (size / stride) up to full resolution; each step doubles H, W.
     channels: tuple[int, ...] = (192, 128, 64, 32, 16)
+    # How each block doubles H, W. "nearest" copies every cell into a 2x2 block, which leaves a
+    # visible grid of period `stride` (block edges step harder than block insides, and the wrap
+    # seam is always a block edge). "bilinear" (with wrap-around) has no such grid. Weights
+    # trained with one work, but look worse, with the other; "nearest" is the default only so
+    # that manifests written before this field existed keep their meaning.
+    upsample: str = "nearest"
 
     def __post_init__(self) -> None:
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ValueError(f"GeneratorConfig.upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
         if len(self.channels) < 2:
             raise ValueError("GeneratorConfig.channels needs at least two entries (base + one upsample)")
         if any(c <= 0 for c in self.channels):
@@ -52,10 +61,12 @@ class GeneratorConfig:
 
 
 CONFIGS: dict[str, GeneratorConfig] = {
-    "tiny": GeneratorConfig(name="tiny"),
-    "base": GeneratorConfig(name="base", noise_channels=64, cond_dim=512, channels=(512, 384, 256, 128, 64)),
+    "tiny": GeneratorConfig(name="tiny", upsample="bilinear"),
+    "base": GeneratorConfig(name="base", noise_channels=64, cond_dim=512, channels=(512, 384, 256, 128, 64),
+                            upsample="bilinear"),
     # For tests only: trains and runs in milliseconds.
-    "test": GeneratorConfig(name="test", noise_channels=8, kind_dim=8, cond_dim=32, channels=(32, 16, 8)),
+    "test": GeneratorConfig(name="test", noise_channels=8, kind_dim=8, cond_dim=32, channels=(32, 16, 8),
+                            upsample="bilinear"),
 }
 
 

@@ -5,7 +5,7 @@ in a CUDA graph: nothing in forward branches on Python values that change per ca
 a per-item tensor; every kind-specific choice is a mask multiply, not an `if`.
 
 Textures tile because every layer is translation-equivariant on a torus: circular padding,
-nearest-neighbour upsampling (exactly periodic) and a spatial noise grid. Sprites and props
+wrap-around upsampling (exactly periodic) and a spatial noise grid. Sprites and props
 additionally see coordinate channels (zeroed for textures) so they can learn where the canvas
 edge is and keep it transparent.
 """
@@ -44,11 +44,26 @@ class CircularConv(nn.Conv2d):
         super().__init__(cin, cout, 3, padding=1, padding_mode="circular")
 
 
+def upsample2x(x: torch.Tensor, mode: str) -> torch.Tensor:
+    """Double H and W on a torus. [B, C, h, w] -> [B, C, 2h, 2w].
+
+    Bilinear interpolation reads one neighbour on each side, so pad by one wrapped cell first and
+    crop the two extra output pixels per side afterwards: the result equals bilinear upsampling
+    of the infinite periodic image, hence stays exactly periodic (tileable).
+    """
+    if mode == "nearest":
+        return F.interpolate(x, scale_factor=2.0, mode="nearest")
+    x = F.pad(x, (1, 1, 1, 1), mode="circular")
+    x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+    return x[:, :, 2:-2, 2:-2]
+
+
 class FiLMBlock(nn.Module):
     """Upsample x2 -> (conv, FiLM, LeakyReLU) x2. Coordinates enter each conv for objects."""
 
-    def __init__(self, cin: int, cout: int, cond_dim: int) -> None:
+    def __init__(self, cin: int, cout: int, cond_dim: int, upsample: str = "nearest") -> None:
         super().__init__()
+        self.upsample = upsample
         self.conv1 = CircularConv(cin + 2, cout)
         self.conv2 = CircularConv(cout, cout)
         # One linear gives scale and shift for both convs: [B, 4 * cout].
@@ -58,7 +73,7 @@ class FiLMBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor, object_mask: torch.Tensor) -> torch.Tensor:
         # x: [B, cin, h, w] -> [B, cout, 2h, 2w]; cond: [B, cond_dim]; object_mask: [B, 1, 1, 1]
-        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        x = upsample2x(x, self.upsample)
         coords = coord_grid(x.shape[2], x.shape[3], x.device, x.dtype) * object_mask
         g1, b1, g2, b2 = self.film(cond)[:, :, None, None].chunk(4, dim=1)
         x = self.conv1(torch.cat((x, coords.expand(x.shape[0], -1, -1, -1)), dim=1))
@@ -81,7 +96,7 @@ class Generator(nn.Module):
         )
         self.stem = CircularConv(config.noise_channels + 2, c[0])
         self.stem_bias = nn.Linear(config.cond_dim, c[0])  # text content enters the base grid directly
-        self.blocks = nn.ModuleList(FiLMBlock(a, b, config.cond_dim) for a, b in zip(c[:-1], c[1:]))
+        self.blocks = nn.ModuleList(FiLMBlock(a, b, config.cond_dim, config.upsample) for a, b in zip(c[:-1], c[1:]))
         # Small per-kind heads; all are computed and the kind mask picks one (capture-friendly).
         self.heads = nn.ModuleList(CircularConv(c[-1], 4) for _ in KINDS)
 

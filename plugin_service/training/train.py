@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from plugin_service.model.config import KINDS, get_config
+from plugin_service.model.config import KINDS, GeneratorConfig, get_config
 from plugin_service.model.generator import Generator
 from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
 from plugin_service.model.text_encoder import TextEncoder
@@ -158,7 +158,7 @@ class Trainer:
         save_file(self._state_tensors(), str(tmp))
         os.replace(tmp, self.run_dir / "checkpoint.safetensors")
         meta = {"step": self.step, "images_seen": self.images_seen, "train_config": self.cfg.to_json(),
-                "categories": self.data.category_names, "numpy_rng": self.rng.bit_generator.state}
+                "generator_config": self.gen_cfg.to_dict(), "categories": self.data.category_names, "numpy_rng": self.rng.bit_generator.state}
         (self.run_dir / "checkpoint.json").write_text(json.dumps(meta, indent=1))
 
     def _resume(self) -> None:
@@ -183,6 +183,13 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"])
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.step, self.images_seen = meta["step"], meta["images_seen"]
+        # A config change with the same parameters (e.g. the upsample mode) fine-tunes the old
+        # weights into the new network; say so, because the log before this line used the old one.
+        # Checkpoints written before generator_config was recorded upsampled with the default.
+        old = meta.get("generator_config") or {**self.gen_cfg.to_dict(), "upsample": GeneratorConfig.upsample}
+        if old != self.gen_cfg.to_dict():
+            changed = {k: (old.get(k), v) for k, v in self.gen_cfg.to_dict().items() if old.get(k) != v}
+            print(f"generator config changed since the checkpoint (old, new): {changed}", flush=True)
         print(f"resumed {self.run_dir} at step {self.step} ({self.images_seen / 1000:.1f} kimg)", flush=True)
 
     # ---- one step ------------------------------------------------------------------------

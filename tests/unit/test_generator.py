@@ -1,11 +1,13 @@
 """The generator contract: shapes, ranges, tileability, alpha, determinism, safetensors round trip."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
-from plugin_service.model.config import KIND_INDEX, KINDS, get_config
+from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_config
 from plugin_service.model.generator import Generator, make_noise
 from plugin_service.model.model_dir import (Manifest, default_kinds, discover_models, load_generator,
                                             read_manifest, resolve_model_dir, save_model_dir)
@@ -52,8 +54,31 @@ def test_shapes_and_ranges(generator, kind, size):
 @pytest.mark.parametrize("size", [16, 28, 48, 96])
 def test_textures_wrap_seamlessly_at_any_multiple_of_the_stride(generator, size):
     img = run(generator, "texture", size, seeds=(3,))[0, :3].permute(1, 2, 0).numpy()
-    # Circular padding + nearest upsampling: the wrap seam is statistically an interior edge.
+    # Circular padding + wrap-around upsampling: the wrap seam is statistically an interior edge.
     assert seam_ratio(img) < 1.3
+
+
+@pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
+def test_texture_is_a_function_on_the_torus(upsample):
+    # Rolling the noise grid by one cell rolls the image by exactly `stride` pixels: every layer is
+    # translation-equivariant with wrap-around, so no position (the wrap seam included) is special.
+    torch.manual_seed(0)
+    g = Generator(dataclasses.replace(get_config("test"), upsample=upsample)).eval()
+    cfg = g.config
+    noise = make_noise(5, cfg.noise_channels, 6, 4)[None]
+    emb = torch.nn.functional.normalize(torch.randn(1, cfg.text_dim), dim=1)
+    kind = torch.tensor([KIND_INDEX["texture"]])
+    with torch.inference_mode():
+        out = g(emb, noise, kind)
+        rolled = g(emb, torch.roll(noise, (1, 2), (2, 3)), kind)
+    torch.testing.assert_close(rolled, torch.roll(out, (cfg.stride, 2 * cfg.stride), (2, 3)), atol=1e-5, rtol=0)
+
+
+def test_upsample_mode_is_checked_and_old_manifests_keep_nearest():
+    with pytest.raises(ValueError, match="upsample"):
+        dataclasses.replace(get_config("test"), upsample="bicubic")
+    legacy = {k: v for k, v in get_config("tiny").to_dict().items() if k != "upsample"}
+    assert GeneratorConfig.from_dict(legacy).upsample == "nearest"
 
 
 def test_same_seed_same_pixels_whatever_the_batch(generator):
