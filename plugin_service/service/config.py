@@ -14,6 +14,7 @@ DEFAULT_PORT = 50051
 DEFAULT_MODEL = "assetgen-tiny"
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp8")  # service/quantize.py says what each one is
+CPU_EXECUTORS = ("torchscript", "eager")                # service/cpu_trace.py says why
 MIB = 1 << 20
 
 
@@ -39,6 +40,7 @@ class ServiceConfig:
     grace_s: float = 10.0            # on SIGTERM/SIGINT, how long in-flight calls may finish
     # Speed (issue 4). auto = the measured-fastest precision that keeps >= 35 dB PSNR vs fp32.
     precision: str = "auto"
+    cpu_executor: str = "torchscript"  # CPU: checked TorchScript trace (holds the GIL once per forward) or eager
     capture_texture_sizes: tuple[int, ...] = (128, 256, 512)  # CUDA: texture sizes captured as graphs
                                      # besides each kind's native size; other sizes run eager
     # Security and limits (issue 5). Without a tokens file every caller is "anonymous", so the
@@ -67,6 +69,8 @@ class ServiceConfig:
                      "max_request_pixels", "max_sessions"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1 (got {getattr(self, name)})")
+        if self.cpu_executor not in CPU_EXECUTORS:
+            problems.append(f"cpu_executor {self.cpu_executor!r} is not one of {', '.join(CPU_EXECUTORS)}")
         if self.precision not in PRECISIONS:
             problems.append(f"precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
         if any(s < 1 for s in self.capture_texture_sizes):
@@ -116,6 +120,7 @@ _FLAGS: list[tuple[str, str, type, str]] = [
     ("--max-queued-images", "max_queued_images", int, "queue bound; beyond it requests get RESOURCE_EXHAUSTED"),
     ("--grace", "grace_s", float, "seconds in-flight calls get to finish on SIGTERM/SIGINT"),
     ("--precision", "precision", str, "auto, fp32, bf16, int8 or fp8 (auto: fastest measured with >= 35 dB vs fp32)"),
+    ("--cpu-executor", "cpu_executor", str, "CPU: torchscript (default; a checked trace, faster behind gRPC) or eager"),
     ("--capture-texture-sizes", "capture_texture_sizes", int_list,
      "CUDA: comma-separated texture sizes to capture as graphs (e.g. 128,256,512)"),
     ("--tokens-file", "tokens_file", Path, "bearer tokens (`name:token` lines or JSON); unset = no auth"),

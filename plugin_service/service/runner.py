@@ -9,7 +9,8 @@ What happens where:
 - load: fp32 weights from safetensors -> the chosen precision (quantize.py), gated by PSNR
   against the fp32 reference on fixed seeds; the shared text encoder (LRU-cached embeddings).
 - warm_up: on CUDA, one graph per (shape, bucket) from dispatcher.capture_plan, captured largest
-  first in one pool (cuda_graphs.py), each replayed once; on the CPU one eager pass per shape.
+  first in one pool (cuda_graphs.py), each replayed once; on the CPU two passes per shape of the
+  checked TorchScript trace (cpu_trace.py: a forward holds the GIL once, not once per op).
 - run: the dispatcher says graph (batch padded to its bucket) or eager (exactly n items). Noise
   always comes from noise.batch_noise, per item from its own seed: batch-invariant. Material maps
   (materials.MapPlan) are derived on the device from the uint8 albedo before the host copy, only
@@ -36,6 +37,7 @@ from ..model.config import KIND_INDEX, GeneratorConfig
 from ..model.model_dir import load_generator
 from ..model.text_encoder import EMBED_DIM, TextEncoder
 from .catalog import CatalogEntry, ModelCatalog
+from .cpu_trace import trace_generator
 from .cuda_graphs import CapturedGraph, capture_all
 from .dispatcher import Dispatcher, capture_plan, make_buckets, serve_shapes
 from .jobs import RunBatch, RunOutput, ShapeKey
@@ -70,14 +72,16 @@ class PreparedModel:
     precision: str             # fp32, bf16, int8, fp8
     dtype: torch.dtype         # compute dtype of the noise fed to it
     psnr_db: float             # vs the fp32 reference on QUALITY_SEEDS (inf for fp32 itself)
+    executor: str = "eager"    # CPU: "torchscript" when the checked trace replaced it (cpu_trace.py)
 
 
 class ModelRunner:
     def __init__(self, catalog: ModelCatalog, device: str = "auto", threads: int = 0, precision: str = "auto",
                  max_batch: int = 64, max_batch_pixels: int | None = None,
                  capture_texture_sizes: tuple[int, ...] = (), cuda_graphs: bool = True,
-                 text_encoder: TextEncoder | None = None) -> None:
+                 text_encoder: TextEncoder | None = None, cpu_executor: str = "torchscript") -> None:
         self.catalog = catalog
+        self.cpu_executor = cpu_executor
         self.device = pick_device(device)
         self.threads = threads
         self.precision = precision
@@ -96,7 +100,7 @@ class ModelRunner:
     def from_config(cls, catalog: ModelCatalog, config) -> "ModelRunner":
         return cls(catalog, config.device, config.threads, precision=config.precision,
                    max_batch=config.max_batch, max_batch_pixels=config.max_batch_pixels,
-                   capture_texture_sizes=config.capture_texture_sizes)
+                   capture_texture_sizes=config.capture_texture_sizes, cpu_executor=config.cpu_executor)
 
     # ---- load -------------------------------------------------------------------------------
 
@@ -131,9 +135,16 @@ class ModelRunner:
                 if score < MIN_PSNR_DB:
                     log.warning("model %s: precision %s scores %.1f dB vs fp32 (< %.0f dB): pixels will differ "
                                 "visibly", entry.name, name, score, MIN_PSNR_DB)
-                log.info("loaded model %s %s on %s as %s (%.1f dB vs fp32)", entry.name, entry.manifest.version,
-                         self.device, name, score)
-                return PreparedModel(entry.name, entry.manifest.config, module, name, plan.dtype, score)
+                executor = "eager"
+                if self.device.type == "cpu" and self.cpu_executor == "torchscript":
+                    traced, why = trace_generator(module, entry.manifest.config, plan.dtype)
+                    if traced is None:
+                        log.warning("model %s: keeping eager on the CPU: %s", entry.name, why)
+                    else:
+                        module, executor = traced, "torchscript"
+                log.info("loaded model %s %s on %s as %s, %s (%.1f dB vs fp32)", entry.name, entry.manifest.version,
+                         self.device, name, executor, score)
+                return PreparedModel(entry.name, entry.manifest.config, module, name, plan.dtype, score, executor)
             log.warning("model %s: %s scores %.1f dB vs fp32, below %.0f dB: not used", entry.name, name, score,
                         MIN_PSNR_DB)
         raise AssertionError("fp32 is always the last auto candidate")  # pragma: no cover
@@ -176,6 +187,8 @@ class ModelRunner:
         else:
             for key in shapes:
                 start = time.perf_counter()
+                # Twice: TorchScript's executor optimizes on the first call, kernels settle on the second.
+                self.run(RunBatch(key, ("warm-up",), (0,)))
                 self.run(RunBatch(key, ("warm-up",), (0,)))
                 log.info("warmed %s eager in %.0f ms", key, (time.perf_counter() - start) * 1e3)
         self._warm = True

@@ -94,6 +94,7 @@ class SchedulerStats:
     largest_batch: int = 0
     dropped: int = 0
     ms_per_image: float | None = None  # moving average of compute time per image (retry hints)
+    compute_s: float = 0.0             # total time inside runner.run: busy share = compute_s / wall time
 
 
 class Scheduler:
@@ -209,6 +210,7 @@ class Scheduler:
             previous = self.stats.ms_per_image
             self.stats.ms_per_image = per_image if previous is None else (
                 (1 - EMA_WEIGHT) * previous + EMA_WEIGHT * per_image)
+            self.stats.compute_s += took_ms / 1e3
             self.stats.batches += 1
             self.stats.images += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))

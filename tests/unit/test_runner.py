@@ -71,10 +71,11 @@ def runner(models_dir):
     return r
 
 
-def test_cpu_runner_is_eager_gated_and_idempotent(runner):
+def test_cpu_runner_has_no_graphs_is_gated_and_idempotent(runner):
     assert runner.device.type == "cpu" and len(runner.dispatcher) == 0
     model = runner.models[TEST_MODEL]
     assert model.precision in ("fp32", "bf16") and model.psnr_db >= MIN_PSNR_DB
+    assert model.executor == "torchscript" and isinstance(model.module, torch.jit.ScriptModule)
     before = runner.models[TEST_MODEL].module
     runner.load()
     runner.warm_up()
@@ -126,6 +127,22 @@ def test_out_of_memory_halves_keep_each_items_maps(runner):
     np.testing.assert_array_equal(split.pixels, whole.pixels)
     assert [sorted(m) for m in split.maps] == [[], ["normal"], []]
     np.testing.assert_array_equal(split.maps[1]["normal"], whole.maps[1]["normal"])
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
+def test_torchscript_executor_gives_the_eager_pixels(models_dir, precision):
+    # The CPU default runs a checked trace (service/cpu_trace.py); it must not change a pixel,
+    # at a batch size, kind and image size it was not traced with.
+    runners = {}
+    for executor in ("torchscript", "eager"):
+        r = ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cpu", threads=1, precision=precision,
+                        cpu_executor=executor)
+        r.load()
+        runners[executor] = r
+    assert runners["eager"].models[TEST_MODEL].executor == "eager"
+    for kind, size in (("texture", 128), ("prop", 64)):
+        batch = RunBatch(ShapeKey(TEST_MODEL, kind, size, size), ("mossy stone", "iron shield", "lava"), (3, 4, 5))
+        np.testing.assert_array_equal(runners["torchscript"].run(batch).pixels, runners["eager"].run(batch).pixels)
 
 
 def test_explicit_precisions_are_honoured_and_scored(models_dir):
