@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from plugin_service.model.config import KINDS, GeneratorConfig, get_config
+from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_config
 from plugin_service.model.generator import Generator
 from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
 from plugin_service.model.text_encoder import TextEncoder
@@ -31,6 +31,7 @@ from .augment import diff_augment
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, load_training_set, to_float
 from .discriminator import Discriminator
+from .regularizers import grid_penalty
 from .samples import sample_grid
 
 
@@ -53,6 +54,8 @@ class TrainConfig:
     lambda_guide: float = 1.0
     lambda_diversity: float = 0.0    # mode-seeking term (MSGAN): pairs of items share a caption and differ
                                      # in noise; G pays 1 / (image distance / noise distance + 0.1)
+    lambda_grid: float = 0.0         # textures: penalty on a step-strength grid of the noise-cell period
+                                     # (regularizers.grid_penalty; 0 = off)
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -80,12 +83,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guide", default=None, help="'auto' (train one into RUN/guide.safetensors) or a classifier path: G is also trained to make it "
                    "recognise the asked category (a frozen, pretrained signal; the eval judge is a different network)")
     p.add_argument("--lambda-guide", type=float, default=None)
+    p.add_argument("--lambda-grid", type=float, default=None,
+                   help="textures: weight of the noise-cell grid penalty (regularizers.py; 0 = off)")
     p.add_argument("--lambda-diversity", type=float, default=None, help="mode-seeking weight (0 = off)")
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
-    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity"):
+    for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
+                 "lambda_grid"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -261,6 +267,10 @@ class Trainer:
                 image_dist = (fake[:half] - fake[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
                 noise_dist = (noise[:half] - noise[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
                 loss_g = loss_g + cfg.lambda_diversity * (1 / (image_dist / noise_dist + 0.1)).mean()
+            grid = None
+            if cfg.lambda_grid:
+                grid = grid_penalty(fake[kinds == KIND_INDEX["texture"], :3], self.gen_cfg.stride)
+                loss_g = loss_g + cfg.lambda_grid * grid
             if self.guide is not None:
                 # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
                 loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
@@ -275,7 +285,7 @@ class Trainer:
             for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
                 pe.lerp_(p, 1 - decay)
         return {
-            "loss_d": loss_d.item(), "loss_g": loss_g.item(),
+            "loss_d": loss_d.item(), "loss_g": loss_g.item(), **({"grid": grid.item()} if grid is not None else {}),
             "d_real": d_real.float().mean().item(), "d_fake": d_fake.float().mean().item(),
             "acc_real": (cls_real.argmax(1) == cats).float().mean().item(),
             "acc_fake": (cls_fake.argmax(1) == cats).float().mean().item(),

@@ -71,7 +71,8 @@ def test_training_steps_are_finite_and_resume_exactly(data_dir, tmp_path):
 
 
 def test_train_exports_a_servable_model_and_eval_writes_a_card(data_dir, tmp_path):
-    t = train(data_dir, tmp_path / "run", tiny_config(kimg=0.016, lambda_diversity=0.5), model_name="tiny-test")
+    t = train(data_dir, tmp_path / "run", tiny_config(kimg=0.016, lambda_diversity=0.5, lambda_grid=10.0),
+              model_name="tiny-test")
     assert t.images_seen >= 16 and list((tmp_path / "run" / "samples").glob("*.png"))
     manifest, g = load_generator(tmp_path / "run" / "model")
     assert manifest.name == "tiny-test" and manifest.data["categories"] == sorted(c for _, c in CATEGORIES)
