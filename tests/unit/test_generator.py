@@ -6,9 +6,10 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_config
-from plugin_service.model.generator import Generator, make_noise
+from plugin_service.model.generator import Generator, make_noise, upsample2x
 from plugin_service.model.model_dir import (Manifest, default_kinds, discover_models, load_generator,
                                             read_manifest, resolve_model_dir, save_model_dir)
 
@@ -72,6 +73,15 @@ def test_texture_is_a_function_on_the_torus(upsample):
         out = g(emb, noise, kind)
         rolled = g(emb, torch.roll(noise, (1, 2), (2, 3)), kind)
     torch.testing.assert_close(rolled, torch.roll(out, (cfg.stride, 2 * cfg.stride), (2, 3)), atol=1e-5, rtol=0)
+
+
+def test_bilinear_upsample_is_interpolate_of_the_periodic_image():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 5, 7)
+    tiled = F.interpolate(x.repeat(1, 1, 3, 3), scale_factor=2.0, mode="bilinear", align_corners=False)
+    torch.testing.assert_close(upsample2x(x, "bilinear"), tiled[:, :, 10:20, 14:28], atol=1e-6, rtol=0)
+    cl = x.contiguous(memory_format=torch.channels_last)  # the runner's layout gives the same numbers
+    torch.testing.assert_close(upsample2x(cl, "bilinear"), tiled[:, :, 10:20, 14:28], atol=1e-6, rtol=0)
 
 
 def test_upsample_mode_is_checked_and_old_manifests_keep_nearest():
