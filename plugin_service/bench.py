@@ -10,10 +10,10 @@ Paths (DESIGN, "How speed is measured"):
 - optimized gRPC: a real AssetGenServer on a loopback port in this process (same warm runner),
   N concurrent callers through the real asyncio client in a child process, as a game's calls come
   from another process (`--clients-in-server-process` puts them in this one, sharing its GIL);
-  once with a Generate call per request (pipelines) and once over one Session stream (games). Admission limits (rate, in-flight) are
-  lifted: this measures the engine, not the limiter.
-The two optimized paths run interleaved (`--rounds` slices each, alternating), so machine drift
-lands on both and their ratio is fair. Each reports the scheduler's mean batch, the runner's busy
+  once with a Generate call per request (pipelines) and once over one Session stream (games).
+  Admission limits (rate, in-flight) are lifted: this measures the engine, not the limiter.
+The three served paths run interleaved (`--rounds` slices each, alternating), so machine drift
+lands on all of them and their ratios are fair. Each reports the scheduler's mean batch, the runner's busy
 share and its compute ms per image, which tell a slow path from a starved one.
 Also: GFLOP per image (FlopCounterMode), the share of a measured matmul peak, PSNR and speed of
 each precision, and on CUDA replay vs eager per bucket. Timing starts after an untimed warm-up.
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds per measurement, split over --rounds for the served paths (default 5)")
     parser.add_argument("--concurrency", default="1,8,64", help="comma-separated client counts (default 1,8,64)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="in-process and gRPC alternate in this many slices per client count (default 3)")
+                        help="in-process, Generate and Session alternate in this many slices per client count (default 3)")
     parser.add_argument("--clients-in-server-process", action="store_true",
                         help="run the gRPC clients in the server's process (default: a child process)")
     parser.add_argument("--max-wait-ms", type=float, default=2.0, help="scheduler batch wait")

@@ -2,11 +2,11 @@
 
 Why: eager PyTorch re-takes the GIL between every op. The server's event loop (gRPC, encoding
 hand-offs) wants the GIL too, and each time the compute thread asks for it back it can wait up
-to the interpreter's switch interval. Measured on this 2-core CPU (tiny config, batch 32, 64 px,
-bf16, 1 thread, 2026-11-29, /tmp-style micro test recorded in issue #4's note):
-  alone: eager 138 ms, traced 121 ms
-  with a thread doing event-loop-like Python bursts: eager 158 ms, traced 125 ms
-  with a thread spinning in Python: eager 1,598 ms, traced 139 ms
+to the interpreter's switch interval. Measured on this 2-core CPU with
+`python scripts/bench_cpu_executor.py` (tiny config, batch 32, 64 px, bf16, 1 thread, 2026-11-29):
+  alone: eager 117 ms, traced 98 ms
+  with a thread doing event-loop-like Python bursts: eager 119 ms, traced 99 ms
+  with a thread spinning in Python: eager 1,970 ms, traced 127 ms
 and through `assetgen bench`, eager compute per image was 3.4-3.8 ms in-process but 4.9-5.0 ms
 behind gRPC: the gap between the two paths was the GIL, not gRPC itself.
 
@@ -26,7 +26,6 @@ import torch
 import torch.nn as nn
 
 from ..model.config import KIND_INDEX, GeneratorConfig
-
 
 
 def _inputs(cfg: GeneratorConfig, batch: int, cells: int, kind: str, dtype: torch.dtype, seed: int):

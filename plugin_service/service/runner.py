@@ -160,8 +160,8 @@ class ModelRunner:
             batch = RunBatch(key, prompts, QUALITY_SEEDS)
             text = self.text_encoder.encode(list(prompts)).to(self.device)
             noise = batch_noise(batch, cfg)
-            ref_pixels.append(self._forward(reference, cfg, key, text, noise, torch.float32))
-            pixels.append(self._forward(module, cfg, key, text, noise, dtype))
+            ref_pixels.append(self._forward(reference, key, text, noise, torch.float32).cpu())
+            pixels.append(self._forward(module, key, text, noise, dtype).cpu())
         return psnr_db(torch.cat(pixels), torch.cat(ref_pixels))
 
     # ---- warm-up ----------------------------------------------------------------------------
@@ -190,7 +190,8 @@ class ModelRunner:
                 # Twice: TorchScript's executor optimizes on the first call, kernels settle on the second.
                 self.run(RunBatch(key, ("warm-up",), (0,)))
                 self.run(RunBatch(key, ("warm-up",), (0,)))
-                log.info("warmed %s eager in %.0f ms", key, (time.perf_counter() - start) * 1e3)
+                log.info("warmed %s (%s) in %.0f ms", key, self.models[key.model].executor,
+                         (time.perf_counter() - start) * 1e3)
         self._warm = True
 
     # ---- run --------------------------------------------------------------------------------
@@ -216,21 +217,16 @@ class ModelRunner:
                 # output before the host copy.
                 return derive.output(*hit[1].run_with_maps(text, noise, derive.on_device))
             self.eager_batches += 1
-            device_pixels = self._forward_on_device(model.module, cfg, key, text, noise, model.dtype)
+            device_pixels = self._forward(model.module, key, text, noise, model.dtype)
             if not derive:
                 return RunOutput(device_pixels.cpu().numpy())
             maps = derive.on_device(device_pixels)
             return derive.output(device_pixels.cpu().numpy(), {name: m.cpu().numpy() for name, m in maps.items()})
 
-    def _forward_on_device(self, module: nn.Module, cfg: GeneratorConfig, key: ShapeKey, text: torch.Tensor,
-                           noise: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """Eager: -> [B, H, W, 4] uint8 on the runner's device."""
+    def _forward(self, module: nn.Module, key: ShapeKey, text: torch.Tensor, noise: torch.Tensor,
+                 dtype: torch.dtype) -> torch.Tensor:
+        """Without a graph (eager or the CPU's TorchScript trace): -> [B, H, W, 4] uint8 on the runner's device."""
         noise = noise.to(self.device, dtype=dtype, memory_format=torch.channels_last, non_blocking=True)
         kind = torch.full((noise.shape[0],), KIND_INDEX[key.kind], dtype=torch.long, device=self.device)
         images = module(text.to(self.device), noise, kind)                    # [B, 4, H, W]
         return rgba8_on_device(images, opaque=key.kind == "texture")
-
-    def _forward(self, module: nn.Module, cfg: GeneratorConfig, key: ShapeKey, text: torch.Tensor,
-                 noise: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """Eager: -> [B, H, W, 4] uint8 on the CPU."""
-        return self._forward_on_device(module, cfg, key, text, noise, dtype).cpu()
