@@ -12,6 +12,7 @@ KINDS: tuple[str, ...] = ("texture", "sprite", "prop")
 KIND_INDEX: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
 TILEABLE_KINDS = frozenset({"texture"})
 UPSAMPLE_MODES: tuple[str, ...] = ("nearest", "bilinear")
+GENERATOR_VERSIONS: tuple[int, ...] = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,28 @@ class GeneratorConfig:
     # trained with one work, but look worse, with the other; "nearest" is the default only so
     # that manifests written before this field existed keep their meaning.
     upsample: str = "nearest"
+    # 1: the seed enters only as the spatial noise grid, 2 coordinate channels, one head per kind.
+    # 2: also a global latent (the noise grid pooled and normalised) through a mapping network
+    #    into every FiLM layer, so a seed changes the whole figure and pose, not only details;
+    #    8 coordinate features and one fused 16-channel head, so every conv's channel counts
+    #    are multiples of 8. Version 1 is the default so that older manifests keep their meaning.
+    version: int = 1
+    mapping_layers: int = 2        # version 2: depth of the mapping MLP
 
     def __post_init__(self) -> None:
+        if self.version not in GENERATOR_VERSIONS:
+            raise ValueError(f"GeneratorConfig.version must be one of {GENERATOR_VERSIONS}, got {self.version!r}")
         if self.upsample not in UPSAMPLE_MODES:
             raise ValueError(f"GeneratorConfig.upsample must be one of {UPSAMPLE_MODES}, got {self.upsample!r}")
         if len(self.channels) < 2:
             raise ValueError("GeneratorConfig.channels needs at least two entries (base + one upsample)")
         if any(c <= 0 for c in self.channels):
             raise ValueError(f"GeneratorConfig.channels must be positive, got {self.channels}")
+
+    @property
+    def coord_channels(self) -> int:
+        """Coordinate features every conv of a sprite or prop sees (zeros for textures)."""
+        return 2 if self.version == 1 else 8
 
     @property
     def stride(self) -> int:
@@ -61,12 +76,12 @@ class GeneratorConfig:
 
 
 CONFIGS: dict[str, GeneratorConfig] = {
-    "tiny": GeneratorConfig(name="tiny", upsample="bilinear"),
+    "tiny": GeneratorConfig(name="tiny", upsample="bilinear", version=2),
     "base": GeneratorConfig(name="base", noise_channels=64, cond_dim=512, channels=(512, 384, 256, 128, 64),
-                            upsample="bilinear"),
+                            upsample="bilinear", version=2),
     # For tests only: trains and runs in milliseconds.
     "test": GeneratorConfig(name="test", noise_channels=8, kind_dim=8, cond_dim=32, channels=(32, 16, 8),
-                            upsample="bilinear"),
+                            upsample="bilinear", version=2),
 }
 
 

@@ -17,7 +17,14 @@ from .config import KINDS, TILEABLE_KINDS, GeneratorConfig
 from .generator import Generator
 
 MANIFEST = "manifest.json"
-ARCHITECTURE = "film-gan-v1"
+# Optional: the training discriminators' state (training only; the service never reads it).
+DISCRIMINATOR_FILE = "discriminator.safetensors"
+# The manifest's architecture names the generator version (GeneratorConfig.version).
+ARCHITECTURES: dict[str, int] = {"film-gan-v1": 1, "film-gan-v2": 2}
+
+
+def architecture_of(config: GeneratorConfig) -> str:
+    return next(name for name, version in ARCHITECTURES.items() if version == config.version)
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -51,7 +58,7 @@ class Manifest:
         return {
             "name": self.name,
             "version": self.version,
-            "architecture": ARCHITECTURE,
+            "architecture": architecture_of(self.config),
             "config": self.config.to_dict(),
             "text_encoder": self.text_encoder or default_text_encoder(),
             "kinds": {
@@ -68,9 +75,12 @@ class Manifest:
     @classmethod
     def from_dict(cls, d: dict, where: str = "manifest") -> "Manifest":
         try:
-            if d.get("architecture") != ARCHITECTURE:
-                raise ValueError(f"architecture {d.get('architecture')!r} is not supported (expected {ARCHITECTURE!r})")
-            config = GeneratorConfig.from_dict(d["config"])
+            arch = d.get("architecture")
+            if arch not in ARCHITECTURES:
+                raise ValueError(f"architecture {arch!r} is not supported (expected one of {sorted(ARCHITECTURES)})")
+            config = GeneratorConfig.from_dict({"version": ARCHITECTURES[arch], **d["config"]})
+            if config.version != ARCHITECTURES[arch]:
+                raise ValueError(f"architecture {arch!r} does not match config version {config.version}")
             kinds = {}
             for k, s in d["kinds"].items():
                 if k not in KINDS:

@@ -125,3 +125,46 @@ def test_model_directory_refuses_pickle_and_escapes(generator, tmp_path):
             resolve_model_dir(tmp_path, bad)
     with pytest.raises(FileNotFoundError, match="manifest"):
         read_manifest(tmp_path)
+
+
+def test_v1_networks_still_load_and_upgrade_to_v2_with_the_same_pixels(tmp_path):
+    """0.4.0's architecture (version 1) keeps loading; upgrade_v1_state gives a version 2 network
+    that computes the same images until its mapping network is trained."""
+    from plugin_service.model.generator import upgrade_v1_state
+
+    torch.manual_seed(0)
+    v2cfg = get_config("test")
+    v1 = Generator(dataclasses.replace(v2cfg, version=1)).eval()
+    with torch.no_grad():
+        for p in v1.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    save_model_dir(tmp_path / "old", v1, Manifest("old", "0.4.0", v1.config, default_kinds(v1.config, native=32)))
+    assert read_manifest(tmp_path / "old").to_dict()["architecture"] == "film-gan-v1"
+    _, loaded = load_generator(tmp_path / "old")
+    v2 = Generator(v2cfg).eval()
+    v2.load_state_dict(upgrade_v1_state(loaded.state_dict(), v2cfg))
+    for kind in KINDS:
+        torch.testing.assert_close(run(v2, kind, 32, seeds=(1, 2, 3)), run(v1, kind, 32, seeds=(1, 2, 3)), atol=1e-6, rtol=0)
+    save_model_dir(tmp_path / "new", v2, Manifest("new", "0.5.0", v2cfg, default_kinds(v2cfg, native=32)))
+    assert read_manifest(tmp_path / "new").to_dict()["architecture"] == "film-gan-v2"
+
+
+def test_v2_seed_reaches_every_film_layer_through_the_global_latent():
+    """Two noise grids with the same per-cell pattern up to a constant offset differ only in their
+    pooled latent: with a trained (non-zero) mapping network the images differ everywhere, and
+    with the mapping network at its zero start they do not differ through it."""
+    torch.manual_seed(0)
+    g = Generator(get_config("test")).eval()
+    cfg = g.config
+    base = make_noise(3, cfg.noise_channels, 2, 2)[None]
+    latent_only = base - base.mean(dim=(2, 3), keepdim=True) + torch.randn(1, cfg.noise_channels, 1, 1)
+    emb = torch.nn.functional.normalize(torch.ones(1, cfg.text_dim), dim=1)
+    kind = torch.tensor([KIND_INDEX["sprite"]])
+    with torch.no_grad():
+        for b in g.blocks:
+            b.film.weight.normal_(0, 0.05)
+        cond_a = g.cond(torch.cat((emb, g.kind_embed(kind)), 1))
+        assert torch.equal(g.mapping(torch.cat((torch.zeros(1, cfg.noise_channels), cond_a), 1)), torch.zeros_like(cond_a))
+        g.mapping[-1].weight.normal_(0, 0.5)
+        a, b = g(emb, base, kind), g(emb, latent_only, kind)
+    assert (a - b).abs().mean() > 1e-3

@@ -89,7 +89,12 @@ def test_each_cpu_precision_runs_and_is_scored(name):
     out = generate(module, "sprite", dtype=plan.dtype)
     assert out.shape == (4, 32, 32, 4) and out.dtype == np.uint8
     score = psnr_db(out, generate(g, "sprite"))
-    assert score == math.inf if name == "fp32" else 20.0 < score < math.inf
+    if name == "fp32":
+        # Same maths; channels_last weights pick other kernels, so float rounding may flip a
+        # level (measured max |diff| 6e-8 before rounding to uint8).
+        assert np.abs(out.astype(int) - generate(g, "sprite").astype(int)).max() <= 1 and score >= 50
+    else:
+        assert 20.0 < score < math.inf
     # prepare_generator never touches the fp32 original.
     assert next(g.parameters()).dtype == torch.float32
 
