@@ -29,7 +29,7 @@ def data_dir(tmp_path_factory) -> Path:
                 im = Image.fromarray(px, "RGB")
             else:
                 px = np.zeros((64, 64, 4), np.uint8)
-                px[12:52, 18:46, :3] = colour
+                px[12:52, 18:46, :3] = np.clip(colour + rng.normal(0, 25, 3), 0, 255)   # drawings differ a little
                 px[12:52, 18:46, 3] = 255
                 im = Image.fromarray(px, "RGBA")
             rel = Path("images") / kind / cat / f"synth-{i}.png"
@@ -77,13 +77,49 @@ def test_train_exports_a_servable_model_and_eval_writes_a_card(data_dir, tmp_pat
     manifest, g = load_generator(tmp_path / "run" / "model")
     assert manifest.name == "tiny-test" and manifest.data["categories"] == sorted(c for _, c in CATEGORIES)
 
-    report = evaluate(tmp_path / "run" / "model", data_dir, per_category=4, classifier_path=tmp_path / "clf.safetensors")
+    before = tmp_path / "before.json"
+    before.write_text(json.dumps({"model": "tiny-test 0.0.1", "summary": {"kid_mean": 1.0, "diversity_sprites": 0.2}}))
+    report = evaluate(tmp_path / "run" / "model", data_dir, seeds=4, compare=before)
     s = report["summary"]
-    assert s["categories"] == len(CATEGORIES)
-    assert 0 <= s["generated_accuracy"] <= 1 and 0 <= s["real_held_out_accuracy"] <= 1
+    assert s["categories"] == len(CATEGORIES) and "efficientnet-lite2" in s["judge"]
+    for key in ("plain_accuracy_sprites_props", "held_out_accuracy_sprites_props", "attribute_hue_match", "judge_real_accuracy"):
+        assert 0 <= s[key] <= 1, key
+    assert s["kid_mean"] is not None and np.isfinite(s["kid_mean"])
+    per = report["per_category"]
+    assert per["orc"]["kid_n"] == [4, 24] and per["orc"]["real_sources"] == 12
+    assert per["orc"]["diversity"] > 0                      # 4 seeds of one prompt differ
+    assert {a["prompt"] for a in report["attributes"]} == {"green grass", "yellow grass"}
     assert set(s["texture_seam_ratio"]) == {"64", "256", "512"} and all(v < 1.3 for v in s["texture_seam_ratio"].values())
     assert 0 <= s["sprite_prop_transparent_border"] <= 1
     card = (tmp_path / "run" / "model" / "MODEL_CARD.md").read_text()
-    assert "held-out real images" in card and "stone" in card
+    assert "held-out phrasings" in card and "| stone |" in card and "tiny-test 0.0.1" in card
     assert (tmp_path / "run" / "model" / "samples.png").exists()
     assert json.loads((tmp_path / "run" / "model" / "manifest.json").read_text())["quality"] == s
+
+
+def test_v2_recipe_trains_from_a_served_model_with_both_discriminators(data_dir, tmp_path):
+    """--init from a model directory, projected discriminator, augmented captions, and the
+    exported directory carries the discriminators so the next run starts from them."""
+    first = train(data_dir, tmp_path / "a", tiny_config(kimg=0.016, lambda_projected=1.0, augment_captions=True), model_name="a")
+    assert (tmp_path / "a" / "model" / "discriminator.safetensors").exists()
+    assert len(first.prompts) > len(first.data.captions) + len(first.data.category_names)   # augmented
+    second = Trainer(data_dir, tmp_path / "b", tiny_config(lambda_projected=1.0, init=str(tmp_path / "a" / "model")))
+    for k, v in first.G_ema.state_dict().items():
+        assert torch.equal(second.G.state_dict()[k], v), k
+    for k, v in first.D.state_dict().items():
+        assert torch.equal(second.D.state_dict()[k], v), k
+    stats = second.train_step()
+    assert all(np.isfinite(v) for v in stats.values())
+
+
+def test_trainer_refuses_captions_that_contain_held_out_phrasings(data_dir, tmp_path):
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    rows = [json.loads(line) for line in (data_dir / "index.jsonl").read_text().splitlines()]
+    rows[0]["caption"] = "orc with a hatchet"
+    rows[0]["path"] = str(data_dir / rows[0]["path"])
+    for r in rows[1:]:
+        r["path"] = str(data_dir / r["path"])
+    (leaky / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="hatchet"):
+        Trainer(leaky, tmp_path / "run", tiny_config())
