@@ -85,14 +85,17 @@ def header(width: int, height: int, mips: int, fmt: BlockFormat, srgb: bool) -> 
     return out
 
 
-def encode_dds(pixels: np.ndarray, format: str, *, wrap: bool, premultiply: bool, srgb: bool = True) -> bytes:
-    """[H, W, 4] uint8 -> a DDS file with the full mip chain. H and W must be multiples of 4."""
+def encode_dds(pixels: np.ndarray, format: str, *, wrap: bool, premultiply: bool, space: str = "srgb") -> bytes:
+    """[H, W, 4] uint8 -> a DDS file with the full mip chain. H and W must be multiples of 4.
+
+    space: "srgb" colour (flagged sRGB in the DX10 header, mips in linear light), "linear" data
+    or "normal" vectors (mips.SPACES)."""
     fmt = DDS_FORMATS[format]
     h, w = pixels.shape[:2]
     if h % 4 or w % 4:
         raise ValueError(f"block-compressed textures need sides that are multiples of 4, got {w}x{h}")
-    levels = mip_chain(pixels, wrap=wrap, premultiply=premultiply)
-    parts = [header(w, h, len(levels), fmt, srgb)]
+    levels = mip_chain(pixels, wrap=wrap, premultiply=premultiply, space=space)
+    parts = [header(w, h, len(levels), fmt, space == "srgb")]
     parts += [_compress_level(level, fmt, wrap) for level in levels]
     return b"".join(parts)
 

@@ -23,19 +23,21 @@ from .jobs import AssetResult, Job
 PNG_COMPRESS_LEVEL = 1
 # Channels of each material map when it is a PNG or DDS (raw RGBA8 is always 4).
 MAP_CHANNELS = {"normal": 3, "height": 1, "roughness": 1}
+# What each map's values mean (formats/mips.py SPACES): how mips filter it and whether a DDS is sRGB.
+MAP_SPACES = {"albedo": "srgb", "normal": "normal", "height": "linear", "roughness": "linear"}
 
 
 def encode_pixels(pixels: np.ndarray, fmt: str, channels: int, *, tileable: bool = False,
-                  colour: bool = True) -> bytes:
+                  space: str = "srgb") -> bytes:
     """pixels: [H, W, 4] uint8. png: grey (L) when channels == 1, RGB when 3, else RGBA; rgba8:
-    always 4 bytes/pixel; dds_*: block-compressed with mips (wrap-around when tileable; sRGB
-    flagged for colour, not for data maps)."""
+    always 4 bytes/pixel; dds_*: block-compressed with mips (wrap-around when tileable; filtered
+    and flagged by `space`: sRGB colour, linear data or normal vectors)."""
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 4:
         raise ValueError(f"expected [H, W, 4] uint8 pixels, got {pixels.shape} {pixels.dtype}")
     if fmt == "rgba8":
         return np.ascontiguousarray(pixels).tobytes()
     if fmt in DDS_FORMATS:
-        return encode_dds(pixels, fmt, wrap=tileable, premultiply=channels == 4, srgb=colour)
+        return encode_dds(pixels, fmt, wrap=tileable, premultiply=channels == 4, space=space)
     if fmt == "png":
         if channels == 1:
             image = Image.fromarray(np.ascontiguousarray(pixels[:, :, 0]), "L")
@@ -69,7 +71,7 @@ def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int,
 
 def _encode_map(job: Job, index: int, pixels: np.ndarray, map_channels: int, map_name: str) -> AssetResult:
     channels = 4 if job.format == "rgba8" else map_channels
-    data = encode_pixels(pixels, job.format, channels, tileable=job.tileable, colour=map_name == "albedo")
+    data = encode_pixels(pixels, job.format, channels, tileable=job.tileable, space=MAP_SPACES[map_name])
     noise = job.item_noise(index)
     return AssetResult(
         tag=job.tag,

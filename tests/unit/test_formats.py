@@ -53,7 +53,7 @@ def test_header_and_full_mip_chain(fmt, fourcc):
     assert flags & 0x20000 and flags & 0x80000                 # MIPMAPCOUNT, LINEARSIZE
     assert struct.unpack_from("<I", data, 20)[0] == info.level_sizes[0]
     assert info.dxgi_format == (99 if fmt == "dds_bc7" else None)   # BC7_UNORM_SRGB for colour
-    linear = read_dds_header(encode_dds(pixels, fmt, wrap=True, premultiply=False, srgb=False))
+    linear = read_dds_header(encode_dds(pixels, fmt, wrap=True, premultiply=False, space="linear"))
     assert linear.dxgi_format == (98 if fmt == "dds_bc7" else None)
 
 
@@ -85,13 +85,13 @@ def test_bc3_keeps_sprite_alpha():
 
 def test_mips_of_a_tileable_texture_tile_and_average():
     pixels = texture_like(64)
-    levels = mip_chain(pixels, wrap=True, premultiply=False)
+    levels = mip_chain(pixels, wrap=True, premultiply=False, space="linear")
     assert [lv.shape[:2] for lv in levels] == [(64 >> i, 64 >> i) for i in range(7)]
     two = pixels[:2, :2].astype(float).mean(axis=(0, 1))
     assert np.abs(levels[1][0, 0].astype(float) - two).max() <= 0.5   # a box filter
     assert np.abs(levels[-1][0, 0].astype(float) - pixels.reshape(-1, 4).mean(0)).max() <= 1.0
     # Rolling by a whole level-1 pixel rolls level 1 the same way: wrap-around, no edge effects.
-    rolled = mip_chain(np.roll(pixels, (2, 6), axis=(0, 1)), wrap=True, premultiply=False)
+    rolled = mip_chain(np.roll(pixels, (2, 6), axis=(0, 1)), wrap=True, premultiply=False, space="linear")
     assert np.array_equal(np.roll(levels[1], (1, 3), axis=(0, 1)), rolled[1])
 
 
@@ -107,3 +107,30 @@ def test_odd_sides_and_premultiplied_alpha():
 def test_sizes_must_be_blocks():
     with pytest.raises(ValueError, match="multiples of 4"):
         encode_dds(np.zeros((6, 8, 4), np.uint8), "dds_bc1", wrap=True, premultiply=False)
+
+
+def test_colour_mips_average_in_linear_light():
+    """A black and white checker is half the light: its 1x1 mip is sRGB 188, not 128 (averaging the
+    encoded values darkens every level; on model textures by 1-4 levels at 1x1)."""
+    from plugin_service.formats.mips import linear_to_srgb, srgb_to_linear
+
+    yy, xx = np.mgrid[0:16, 0:16]
+    pixels = np.zeros((16, 16, 4), np.uint8)
+    pixels[..., :3] = (((yy + xx) % 2) * 255)[..., None]
+    pixels[..., 3] = 255
+    assert mip_chain(pixels, wrap=True, premultiply=False)[-1][0, 0, 0] == 188
+    assert mip_chain(pixels, wrap=True, premultiply=False, space="linear")[-1][0, 0, 0] == 128
+    tex = texture_like(64)
+    mean = linear_to_srgb(srgb_to_linear(tex[..., :3] / 255.0).reshape(-1, 3).mean(0)) * 255
+    assert np.abs(mip_chain(tex, wrap=True, premultiply=False)[-1][0, 0, :3] - mean).max() <= 1.0
+
+
+def test_normal_map_mips_stay_unit_vectors():
+    yy, xx = np.mgrid[0:16, 0:16]
+    tilt = np.where(((yy // 2 + xx // 2) % 2)[..., None] == 1, [0.6, 0.0, 0.8], [-0.6, 0.0, 0.8])
+    pixels = np.concatenate((np.rint((tilt + 1) * 127.5), np.full((16, 16, 1), 255)), -1).astype(np.uint8)
+    levels = mip_chain(pixels, wrap=True, premultiply=False, space="normal")
+    for level in levels[1:]:
+        n = level[..., :3] / 127.5 - 1
+        assert np.allclose(np.linalg.norm(n, axis=-1), 1.0, atol=0.02)
+    assert np.allclose(levels[-1][0, 0, :3] / 127.5 - 1, [0, 0, 1], atol=0.01)   # opposite tilts cancel: flat
