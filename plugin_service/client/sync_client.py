@@ -25,7 +25,15 @@ from .channel import open_channel
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 # Room for a 1 MiB chunk plus metadata (the server's default chunk size); gRPC's own default is 4 MiB.
-CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 8 << 20)]
+# Keepalive every 30 s, also while idle: a long-lived connection (a game's Session) notices a dead
+# server, and the server accepts pings this far apart (it allows 5 s; the README promises 10 s).
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 8 << 20),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+]
 
 
 class AssetGenClient:

@@ -43,13 +43,20 @@ class TextEncoder:
         self.misses = 0
 
     @torch.inference_mode()
-    def _encode_uncached(self, prompts: list[str]) -> torch.Tensor:
-        tokens = self.tokenizer(prompts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    def _encode_one(self, prompt: str) -> torch.Tensor:
+        """[384]: one prompt alone. Encoded beside a longer prompt, padding changes the shapes of
+        the matrix products and with them the last bits of the result (measured: about 7e-8, which
+        changed an asset's bytes), so every prompt is encoded on its own: its embedding, and the
+        asset, are a function of the prompt alone, cached or not, whatever came with it."""
+        tokens = self.tokenizer([prompt], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         tokens = {k: v.to(self.device) for k, v in tokens.items()}
-        hidden = self.model(**tokens).last_hidden_state                    # [B, T, 384]
-        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)     # [B, T, 1]
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=1).float()
+        hidden = self.model(**tokens).last_hidden_state                    # [1, T, 384]
+        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)     # [1, T, 1] (all ones: no padding)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)      # the same arithmetic as a batched mean
+        return torch.nn.functional.normalize(pooled, dim=1)[0].float()
+
+    def _encode_uncached(self, prompts: list[str]) -> torch.Tensor:
+        return torch.stack([self._encode_one(p) for p in prompts])
 
     def encode(self, prompts: list[str]) -> torch.Tensor:
         """[len(prompts), 384] float32 on self.device; cached per prompt (LRU)."""

@@ -38,21 +38,34 @@ class ServiceConfig:
                                      # message limit is 4 MiB; 1 MiB keeps memory per stream low)
     encode_threads: int = 2          # PNG encoding pool (zlib releases the GIL)
     grace_s: float = 10.0            # on SIGTERM/SIGINT, how long in-flight calls may finish
-    # Speed (issue 4). auto = the measured-fastest precision that keeps >= 35 dB PSNR vs fp32.
+    # Speed. auto = the measured-fastest precision that keeps >= 35 dB PSNR vs fp32.
     precision: str = "auto"
     cpu_executor: str = "torchscript"  # CPU: checked TorchScript trace (holds the GIL once per forward) or eager
     capture_texture_sizes: tuple[int, ...] = (128, 256, 512)  # CUDA: texture sizes captured as graphs
                                      # besides each kind's native size; other sizes run eager
-    # Security and limits (issue 5). Without a tokens file every caller is "anonymous", so the
-    # per-caller limits below are then server-wide.
+    # Security and limits. Per-caller limits apply to callers named by a token; without a tokens
+    # file every caller is "anonymous" and shares one name, so a per-caller cap would throttle the
+    # whole server: anonymous callers get only the anonymous_* caps, off by default (the queue
+    # bound still protects the server).
     tokens_file: Path | None = None  # bearer tokens, `name:token` lines or JSON {"name": "token"}; unset = no auth
     tls_cert: Path | None = None     # PEM server certificate (chain); with tls_key, serve TLS only
     tls_key: Path | None = None      # PEM private key of tls_cert
     max_receive_bytes: int = MIB     # largest request message; requests are small, so 1 MiB is generous
     max_concurrent_streams: int = 100  # HTTP/2 streams per connection; more wait in the client
+    # HTTP/2 connection policy for long-lived engine connections (a game holds one Session for its
+    # whole run, often with client keepalive on). The server accepts client pings this far apart
+    # or more, with or without calls in flight: half of the 10 s the README promises, so timer
+    # jitter never counts as abuse (gRPC's own default, 5 minutes, closes a 10 s keepalive with
+    # GOAWAY "too_many_pings" after about 40 s). Connections have no maximum age.
+    keepalive_min_ping_ms: int = 5000
+    keepalive_time_ms: int = 60_000  # the server pings an idle connection this often to find dead peers
+    keepalive_timeout_ms: int = 20_000  # and closes it when the ping is not answered within this
     rate_per_second: float = 100.0   # requests (Generate calls + Session submits) per caller per second
     rate_burst: int = 200            # token bucket size: a caller may burst this many at once
     max_in_flight: int = 256         # unfinished requests per caller
+    anonymous_rate_per_second: float = 0.0  # the same for anonymous callers, all together; 0 = no cap
+    anonymous_rate_burst: int = 200
+    anonymous_max_in_flight: int = 0  # unfinished anonymous requests, all together; 0 = no cap
     max_request_pixels: int = 1 << 26  # width*height*count per request (64 Mpx = 64 at 1024 px, 256 MiB RGBA)
     max_sessions: int = 256          # open Session streams, server-wide
     metrics_port: int = 0            # Prometheus /metrics on host:metrics_port; 0 = off
@@ -65,8 +78,8 @@ class ServiceConfig:
         if self.device not in DEVICES:
             problems.append(f"device {self.device!r} is not one of {', '.join(DEVICES)}")
         for name in ("max_batch", "max_batch_pixels", "max_queued_images", "max_count", "max_prompt_chars", "chunk_size",
-                     "encode_threads", "max_receive_bytes", "max_concurrent_streams", "rate_burst", "max_in_flight",
-                     "max_request_pixels", "max_sessions"):
+                     "encode_threads", "max_receive_bytes", "max_concurrent_streams", "rate_burst", "anonymous_rate_burst", "max_in_flight",
+                     "max_request_pixels", "max_sessions", "keepalive_min_ping_ms", "keepalive_time_ms", "keepalive_timeout_ms"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1 (got {getattr(self, name)})")
         if self.cpu_executor not in CPU_EXECUTORS:
@@ -83,6 +96,8 @@ class ServiceConfig:
             problems.append(f"chunk_size {self.chunk_size} would exceed gRPC's 4 MiB message limit with metadata")
         if self.rate_per_second <= 0:
             problems.append(f"rate_per_second must be above 0 (got {self.rate_per_second})")
+        if self.anonymous_rate_per_second < 0 or self.anonymous_max_in_flight < 0:
+            problems.append("anonymous_rate_per_second and anonymous_max_in_flight must be 0 (no cap) or more")
         if not 0 <= self.metrics_port <= 65535:
             problems.append(f"metrics_port {self.metrics_port} is not in 0..65535 (0 = off)")
         if self.log_format not in ("text", "json"):
@@ -128,9 +143,17 @@ _FLAGS: list[tuple[str, str, type, str]] = [
     ("--tls-key", "tls_key", Path, "PEM private key for --tls-cert"),
     ("--max-receive-bytes", "max_receive_bytes", int, "largest request message in bytes"),
     ("--max-concurrent-streams", "max_concurrent_streams", int, "HTTP/2 streams per connection"),
+    ("--keepalive-min-ping-ms", "keepalive_min_ping_ms", int,
+     "accept client keepalive pings this far apart or more, with or without calls (closer ones count as abuse)"),
+    ("--keepalive-time-ms", "keepalive_time_ms", int, "server keepalive ping interval on idle connections"),
+    ("--keepalive-timeout-ms", "keepalive_timeout_ms", int, "close a connection whose keepalive ping is not answered within this"),
     ("--rate-per-second", "rate_per_second", float, "requests per caller per second (token bucket)"),
     ("--rate-burst", "rate_burst", int, "requests a caller may send at once (bucket size)"),
     ("--max-in-flight", "max_in_flight", int, "unfinished requests per caller; beyond it RESOURCE_EXHAUSTED"),
+    ("--anonymous-rate-per-second", "anonymous_rate_per_second", float,
+     "requests per second for anonymous callers (no token), all together; 0 = no cap"),
+    ("--anonymous-rate-burst", "anonymous_rate_burst", int, "bucket size of the anonymous rate cap"),
+    ("--anonymous-max-in-flight", "anonymous_max_in_flight", int, "unfinished anonymous requests, all together; 0 = no cap"),
     ("--max-request-pixels", "max_request_pixels", int, "width*height*count per request"),
     ("--max-sessions", "max_sessions", int, "open Session streams, server-wide"),
     ("--metrics-port", "metrics_port", int, "Prometheus /metrics HTTP port on --host (0 = off)"),

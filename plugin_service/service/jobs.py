@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 
 KIND_NAMES = ("texture", "sprite", "prop")
 FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
+# BC1 as etcpak writes it has no punch-through alpha: opaque assets only (textures and their maps).
+FORMATS_WITHOUT_ALPHA = frozenset({"dds_bc1"})
 MAP_NAMES = ("albedo", "normal", "height", "roughness")  # material maps of a texture (service/materials.py)
 PRIORITIES = ("interactive", "background")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .auth import ANONYMOUS
 from .config import ServiceConfig
 from .jobs import ServiceError
 
@@ -82,21 +83,29 @@ class Limits:
                 f"{self.config.max_request_pixels} per request: ask for fewer or smaller assets, in several requests",
             )
 
+    def caps(self, caller: str) -> tuple[float, int, int]:
+        """(requests/s, burst, in-flight) for `caller`; 0 = no cap. Named callers get the
+        per-caller limits; anonymous ones (no tokens file) the anonymous_* caps, off by default."""
+        c = self.config
+        if caller == ANONYMOUS:
+            return c.anonymous_rate_per_second, c.anonymous_rate_burst, c.anonymous_max_in_flight
+        return c.rate_per_second, c.rate_burst, c.max_in_flight
+
     def acquire(self, caller: str, now: float) -> None:
         """Count one request for `caller`, or raise Rejected (nothing counted then)."""
+        rate, burst, max_in_flight = self.caps(caller)
         in_flight = self._in_flight.get(caller, 0)
-        if in_flight >= self.config.max_in_flight:
+        if max_in_flight and in_flight >= max_in_flight:
             # No clock tells when one finishes; a short hint keeps clients polite but responsive.
             raise Rejected(f"caller {caller!r} already has {in_flight} unfinished requests (limit "
-                           f"{self.config.max_in_flight}); wait for some to finish", 100, "in_flight")
-        bucket = self._buckets.get(caller)
-        if bucket is None:
-            bucket = self._buckets[caller] = TokenBucket(self.config.rate_per_second, self.config.rate_burst,
-                                                         updated=now)
-        wait_s = bucket.take(now)
-        if wait_s > 0:
-            raise Rejected(f"caller {caller!r} is over its rate of {self.config.rate_per_second:g} requests/s "
-                           f"(burst {self.config.rate_burst})", _ms(wait_s), "rate")
+                           f"{max_in_flight}); wait for some to finish", 100, "in_flight")
+        if rate:
+            bucket = self._buckets.get(caller)
+            if bucket is None:
+                bucket = self._buckets[caller] = TokenBucket(rate, burst, updated=now)
+            wait_s = bucket.take(now)
+            if wait_s > 0:
+                raise Rejected(f"caller {caller!r} is over its rate of {rate:g} requests/s (burst {burst})", _ms(wait_s), "rate")
         self._in_flight[caller] = in_flight + 1
         self._sweep(now)
 

@@ -73,6 +73,14 @@ class AssetGenServer:
                 ("grpc.max_receive_message_length", self.config.max_receive_bytes),
                 ("grpc.max_concurrent_streams", self.config.max_concurrent_streams),
                 ("grpc.so_reuseport", 0),  # two servers on one port would split traffic silently
+                # Long-lived connections (config.py, keepalive_min_ping_ms): client pings are
+                # welcome this often, with or without calls in flight; no connection age limit.
+                ("grpc.http2.min_ping_interval_without_data_ms", self.config.keepalive_min_ping_ms),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.keepalive_time_ms", self.config.keepalive_time_ms),
+                ("grpc.keepalive_timeout_ms", self.config.keepalive_timeout_ms),
+                ("grpc.max_connection_age_ms", 2**31 - 1),
+                ("grpc.max_connection_idle_ms", 2**31 - 1),
             ],
             # Outermost first: refuse unknown callers before looking at what they sent.
             interceptors=([AuthInterceptor(self.tokens, self._unauthenticated)] if self.tokens else [])

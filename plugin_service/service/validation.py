@@ -9,9 +9,30 @@ import secrets
 
 from .catalog import ModelCatalog
 from .config import ServiceConfig
-from .jobs import FORMATS, KIND_NAMES, MAP_NAMES, PRIORITIES, AssetRequest, Job, ServiceError
+from .jobs import FORMATS, FORMATS_WITHOUT_ALPHA, KIND_NAMES, MAP_NAMES, PRIORITIES, AssetRequest, Job, ServiceError
 
 SEED_BITS = 32  # server-picked seeds stay short enough to read aloud and type back
+
+# Code points the model cannot see: controls, spaces, zero-width and other format characters,
+# Hangul and Braille fillers, variation selectors, tags (inclusive ranges). A prompt made only of
+# these is refused; a prompt that also has visible text is used as sent, byte for byte. The C#
+# validator holds the same list; tests/golden/invisible_prompts.json checks both.
+INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0000, 0x0020), (0x007F, 0x00A0), (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C),
+    (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x1680, 0x1680), (0x2000, 0x200F),
+    (0x2028, 0x202F), (0x205F, 0x206F), (0x2800, 0x2800), (0x3000, 0x3000), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE007F), (0xE0100, 0xE01EF),
+)
+
+
+def is_invisible(char: str) -> bool:
+    cp = ord(char)
+    return any(lo <= cp <= hi for lo, hi in INVISIBLE_RANGES)
+
+
+def has_visible_text(prompt: str) -> bool:
+    return any(not is_invisible(c) for c in prompt)
 
 
 def _invalid(message: str) -> ServiceError:
@@ -22,6 +43,10 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
     prompt = request.prompt.strip()
     if not prompt:
         raise _invalid("prompt is empty: describe the asset in words, e.g. 'mossy cobblestone wall'")
+    if not has_visible_text(prompt):
+        first = next(c for c in prompt if not c.isspace())
+        raise _invalid(f"prompt has no visible text (only invisible characters such as U+{ord(first):04X}); "
+                       "describe the asset in words, e.g. 'mossy cobblestone wall'")
     if len(request.prompt) > config.max_prompt_chars:
         raise _invalid(
             f"prompt is {len(request.prompt)} characters; shorten it to at most {config.max_prompt_chars}"
@@ -56,6 +81,10 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
 
     if request.format not in FORMATS:
         raise _invalid(f"format {request.format!r} is unknown; choose one of: {', '.join(FORMATS)}")
+    if spec.channels == 4 and request.format in FORMATS_WITHOUT_ALPHA:
+        with_alpha = ", ".join(f for f in FORMATS if f not in FORMATS_WITHOUT_ALPHA and f.startswith("dds_"))
+        raise _invalid(f"format {request.format} has no alpha channel, but a {request.kind} is a cut-out with "
+                       f"transparency; use {with_alpha} (block-compressed with alpha), or png / rgba8")
 
     tileable = spec.tileable if request.tileable is None else request.tileable
     if tileable and not spec.tileable:

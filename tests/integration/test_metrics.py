@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def observed(models_dir):
-    thread = start_server(models_dir, metrics_port=free_port(), rate_per_second=1.0, rate_burst=12)
+    thread = start_server(models_dir, metrics_port=free_port(), anonymous_rate_per_second=1.0, anonymous_rate_burst=12)
     with AssetGenClient(thread.address) as client:
         client.wait_ready(120)
     yield thread

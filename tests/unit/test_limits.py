@@ -133,3 +133,19 @@ def test_halves_split_every_per_item_field():
     assert first.prompts + second.prompts == batch.prompts and first.seeds == (0, 1)
     assert is_out_of_memory(MemoryError()) and is_out_of_memory(RuntimeError("DefaultCPUAllocator: not enough memory"))
     assert not is_out_of_memory(ValueError("out of memory"))
+
+
+def test_anonymous_callers_are_not_capped_by_default_and_the_cap_is_a_flag():
+    limits = Limits(ServiceConfig(rate_per_second=2.0, rate_burst=2, max_in_flight=2))
+    for _ in range(1000):                               # far past every per-caller limit
+        limits.acquire("anonymous", 0.0)
+    assert limits.in_flight("anonymous") == 1000
+    with pytest.raises(Rejected):                       # a named caller keeps its limits
+        for _ in range(3):
+            limits.acquire("level-editor", 0.0)
+    capped = Limits(ServiceConfig(anonymous_rate_per_second=5.0, anonymous_rate_burst=3, anonymous_max_in_flight=100))
+    for _ in range(3):
+        capped.acquire("anonymous", 0.0)
+    with pytest.raises(Rejected, match="5 requests/s") as caught:
+        capped.acquire("anonymous", 0.0)
+    assert caught.value.retry_after_ms == 200

@@ -98,3 +98,38 @@ def test_deadline_already_past(catalog):
 
 def test_seed_out_of_range(catalog):
     rejects(catalog, "INVALID_ARGUMENT", "64-bit", seed=2**64)
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def test_invisible_prompts_are_refused_by_the_shared_list(catalog):
+    import json
+
+    from plugin_service.service.validation import INVISIBLE_RANGES, has_visible_text
+
+    golden = json.loads((GOLDEN / "invisible_prompts.json").read_text())
+    assert [(int(lo, 16), int(hi, 16)) for lo, hi in golden["ranges"]] == list(INVISIBLE_RANGES)
+    for case in golden["cases"]:
+        prompt = case["prompt"]
+        assert has_visible_text(prompt) == case["visible"], repr(prompt)
+        if case["visible"]:
+            job = check(catalog, prompt=prompt)
+            assert job.prompt == prompt.strip()          # used as sent: nothing rewritten
+        else:
+            message = rejects(catalog, "INVALID_ARGUMENT", "prompt", prompt=prompt)
+            assert "describe the asset in words" in message
+
+
+@pytest.mark.parametrize("kind", ["texture", "sprite", "prop"])
+@pytest.mark.parametrize("fmt", ["png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7"])
+@pytest.mark.parametrize("maps", [(), ("albedo", "normal", "height", "roughness")])
+def test_every_kind_format_map_pair_is_one_the_format_can_carry(catalog, kind, fmt, maps):
+    """BC1 (opaque) cannot carry a sprite's or prop's cut-out; maps exist for textures only."""
+    if kind != "texture" and fmt == "dds_bc1":
+        message = rejects(catalog, "INVALID_ARGUMENT", "dds_bc1", "dds_bc3", "dds_bc7", kind=kind, format=fmt, maps=maps)
+        assert "alpha" in message
+    elif maps and kind != "texture":
+        rejects(catalog, "INVALID_ARGUMENT", "material maps are for textures", kind=kind, format=fmt, maps=maps)
+    else:
+        assert check(catalog, kind=kind, format=fmt, maps=maps).format == fmt

@@ -43,6 +43,10 @@ namespace AssetGen.Client.Core
             string prompt = request.Prompt ?? "";
             if (prompt.Trim().Length == 0)
                 throw new AssetRequestException("prompt is empty: describe the asset in words, e.g. 'mossy cobblestone wall'");
+            int invisible;
+            if (!HasVisibleText(prompt, out invisible))
+                throw new AssetRequestException("prompt has no visible text (only invisible characters such as U+" +
+                                                invisible.ToString("X4") + "); describe the asset in words, e.g. 'mossy cobblestone wall'");
             int chars = CodePointCount(prompt);
             if (chars > maxPrompt)
                 throw new AssetRequestException("prompt is " + chars + " characters; shorten it to at most " + maxPrompt);
@@ -65,6 +69,10 @@ namespace AssetGen.Client.Core
             if (model != null && model.Kinds.Count > 0 && !model.Kinds.TryGetValue(request.Type, out kind))
                 throw new AssetRequestException("model '" + model.Name + "' does not make " + request.Type.Name() +
                                                 "s; it makes: " + string.Join(", ", KindNames(model)));
+            bool hasAlpha = kind != null && kind.Channels > 0 ? kind.Channels == 4 : request.Type != AssetType.Texture;
+            if (hasAlpha && request.Format == AssetFormat.DdsBc1)
+                throw new AssetRequestException("format dds_bc1 has no alpha channel, but a " + request.Type.Name() +
+                                                " is a cut-out with transparency; use dds_bc3, dds_bc7 (block-compressed with alpha), or png / rgba8");
             bool canTile = kind != null ? kind.Tileable : request.Type == AssetType.Texture;
             if (request.Tileable == true && !canTile)
                 throw new AssetRequestException(request.Type.Name() + "s cannot tile" +
@@ -148,6 +156,39 @@ namespace AssetGen.Client.Core
                 Vary = request.Vary == null ? null : new VariationOptions(request.Vary.Seed, request.Vary.Strength),
                 Interpolate = request.Interpolate == null ? null : new InterpolationOptions(request.Interpolate.SeedB, request.Interpolate.T),
             };
+        }
+
+        // Code points the model cannot see (inclusive ranges): the server's list, checked against
+        // tests/golden/invisible_prompts.json. A prompt made only of these is refused.
+        public static readonly int[,] InvisibleRanges =
+        {
+            { 0x0000, 0x0020 }, { 0x007F, 0x00A0 }, { 0x00AD, 0x00AD }, { 0x034F, 0x034F }, { 0x061C, 0x061C },
+            { 0x115F, 0x1160 }, { 0x17B4, 0x17B5 }, { 0x180B, 0x180F }, { 0x1680, 0x1680 }, { 0x2000, 0x200F },
+            { 0x2028, 0x202F }, { 0x205F, 0x206F }, { 0x2800, 0x2800 }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 },
+            { 0xFE00, 0xFE0F }, { 0xFEFF, 0xFEFF }, { 0xFFA0, 0xFFA0 }, { 0xFFF9, 0xFFFB }, { 0x1D173, 0x1D17A },
+            { 0xE0000, 0xE007F }, { 0xE0100, 0xE01EF },
+        };
+
+        public static bool IsInvisible(int codePoint)
+        {
+            for (int i = 0; i < InvisibleRanges.GetLength(0); i++)
+                if (codePoint >= InvisibleRanges[i, 0] && codePoint <= InvisibleRanges[i, 1]) return true;
+            return false;
+        }
+
+        /// <summary>True when some code point of <paramref name="text"/> is visible; otherwise the
+        /// first non-space invisible code point (for the message) is in <paramref name="firstInvisible"/>.</summary>
+        public static bool HasVisibleText(string text, out int firstInvisible)
+        {
+            firstInvisible = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                int cp = char.ConvertToUtf32(text, i);
+                if (char.IsSurrogatePair(text, i)) i++;
+                if (!IsInvisible(cp)) return true;
+                if (firstInvisible == 0 && cp > 0x20) firstInvisible = cp;
+            }
+            return false;
         }
 
         /// <summary>Characters as Python counts them (code points): a surrogate pair is one.</summary>

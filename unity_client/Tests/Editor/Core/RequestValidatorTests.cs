@@ -146,5 +146,46 @@ namespace AssetGen.Client.Core.Tests
             Assert.AreEqual(0UL, request.SeedOf(1));
             Assert.Throws<InvalidOperationException>(() => new AssetRequest("x", AssetType.Texture).SeedOf(0));
         }
-    }
+    
+        [Test]
+        public void InvisiblePromptsAreRefusedByTheServersList()
+        {
+            var golden = GoldenFiles.Load("invisible_prompts.json");
+            var ranges = MiniJson.Array(golden, "ranges");
+            Assert.AreEqual(ranges.Count, RequestValidator.InvisibleRanges.GetLength(0));
+            for (int i = 0; i < ranges.Count; i++)
+            {
+                var pair = (System.Collections.Generic.List<object>)ranges[i];
+                Assert.AreEqual(Convert.ToInt32((string)pair[0], 16), RequestValidator.InvisibleRanges[i, 0], "range " + i);
+                Assert.AreEqual(Convert.ToInt32((string)pair[1], 16), RequestValidator.InvisibleRanges[i, 1], "range " + i);
+            }
+            int checkedCount = 0;
+            foreach (var item in MiniJson.Array(golden, "cases"))
+            {
+                var c = MiniJson.Object(item, "case");
+                string prompt = MiniJson.String(c, "prompt");
+                int first;
+                Assert.AreEqual(MiniJson.Bool(c, "visible"), RequestValidator.HasVisibleText(prompt, out first), "prompt of " + prompt.Length + " UTF-16 units");
+                if (MiniJson.Bool(c, "visible")) RequestValidator.Validate(new AssetRequest(prompt, AssetType.Texture));
+                else Assert.Throws<AssetRequestException>(() => RequestValidator.Validate(new AssetRequest(prompt, AssetType.Texture)));
+                checkedCount++;
+            }
+            Assert.Greater(checkedCount, 10);
+            StringAssert.Contains("U+200B", Refusal(new AssetRequest("\u200b", AssetType.Texture)));
+        }
+
+        [Test]
+        public void Bc1CannotCarryACutOut()
+        {
+            foreach (var type in new[] { AssetType.Sprite, AssetType.Prop })
+            {
+                string message = Refusal(new AssetRequest("goblin archer", type) { Format = AssetFormat.DdsBc1 });
+                StringAssert.Contains("dds_bc3", message);
+                StringAssert.Contains("dds_bc7", message);
+                RequestValidator.Validate(new AssetRequest("goblin archer", type) { Format = AssetFormat.DdsBc3 });
+            }
+            RequestValidator.Validate(new AssetRequest("cobblestone", AssetType.Texture) { Format = AssetFormat.DdsBc1 });
+            StringAssert.Contains("no alpha", Refusal(new AssetRequest("goblin archer", AssetType.Sprite) { Format = AssetFormat.DdsBc1 }, Model()));
+        }
+}
 }
