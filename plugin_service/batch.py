@@ -186,11 +186,12 @@ def load_manifest(path: Path) -> list[AssetSpec]:
 
 # --- resuming ---------------------------------------------------------------------------------------
 
-def expected_keys(spec: AssetSpec, model: str, version: str, width: int, height: int, tileable: bool) -> set[str]:
+def expected_keys(spec: AssetSpec, model: str, version: str, pipeline: int, width: int, height: int,
+                  tileable: bool) -> set[str]:
     """The cache keys of every file this asset makes, computed before asking the server."""
     from .client.cache_key import cache_key
 
-    return {cache_key(model=model, model_version=version, kind=spec.kind, prompt=spec.prompt, width=width,
+    return {cache_key(model=model, model_version=version, pipeline=pipeline, kind=spec.kind, prompt=spec.prompt, width=width,
                       height=height, seed=(spec.seed + i) % 2**64, format=spec.format, tileable=tileable, map=m)
             for i in range(spec.count) for m in (spec.maps or ("albedo",))}
 
@@ -229,6 +230,7 @@ def run_manifest(specs: list[AssetSpec], client, out: Path, jobs: int = 4, progr
     """Generate what is missing; -> summary {"generated": [...], "skipped": [...], "failed": {name: why}, "files": n}."""
     from tqdm import tqdm
 
+    from .client.cache_key import reported_pipeline
     from .client.files import save_asset
 
     models_list, default = client.list_models()
@@ -240,7 +242,7 @@ def run_manifest(specs: list[AssetSpec], client, out: Path, jobs: int = 4, progr
         except ManifestError as e:
             summary["failed"][spec.name] = str(e)
             continue
-        if expected_keys(spec, model, version, width, height, tileable) <= existing_keys(out / spec.name):
+        if expected_keys(spec, model, version, reported_pipeline(models[model].pipeline), width, height, tileable) <= existing_keys(out / spec.name):
             summary["skipped"].append(spec.name)
         else:
             todo.append((spec, model, width, height))

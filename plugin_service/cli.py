@@ -111,11 +111,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 if args.atlas:
                     sprites.append((path.stem, asset.pixels()))
         if args.atlas:
-            from .client.atlas import write_atlas
-            from .client.files import slugify
+            from .client.atlas import atlas_name, write_atlas
 
             sprites.sort()  # assets arrive in any order; the atlas does not depend on it
-            print(write_atlas(sprites, args.out, f"{slugify(args.prompt)}_atlas"))
+            print(write_atlas(sprites, args.out, atlas_name(args.prompt, [name for name, _ in sprites]),
+                              padding=args.atlas_padding, mips=args.atlas_mips))
         return 0
 
     return _client_call(args, body)
@@ -217,7 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--at", type=float, default=None, metavar="T",
                      help="with --interpolate: only the frame at T in [0, 1] (what a sidecar reproduces)")
     gen.add_argument("--atlas", action="store_true",
-                     help="also pack the assets into <prompt>_atlas.png with Unity sprite metadata (.json)")
+                     help="also pack the assets into <prompt>_s<seed>_<id>_atlas.png with Unity sprite metadata (.json)")
+    gen.add_argument("--atlas-mips", type=int, default=0,
+                     help="mip levels the atlas must stay clean at: edges are extruded and padding grows to "
+                          "2^(N+1) px so no mip mixes neighbours (default 0: mip 0 only)")
+    gen.add_argument("--atlas-padding", type=int, default=None, help="pixels between sprites (default: what --atlas-mips needs)")
     gen.add_argument("--model", default="", help="model name (default: the server's default)")
     gen.add_argument("--priority", default="interactive", choices=("interactive", "background"))
     gen.add_argument("--no-tileable", action="store_true", help="textures: do not ask for seamless wrap")

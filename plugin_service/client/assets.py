@@ -49,6 +49,7 @@ class Asset:
     vary_strength: float | None = None      # ... and the request's strength
     interpolate_seed: int | None = None     # set for interpolation frames: the end seed ...
     interpolate_t: float | None = None      # ... and this frame's t
+    pipeline: int = 0                       # the server's pixel pipeline version (part of the cache key)
 
     def image(self):
         """A PIL image (decoded PNG, or the raw RGBA8 bytes wrapped). DDS: not decoded here
@@ -89,6 +90,7 @@ class ModelInfo:
     formats: tuple[str, ...]
     limits: dict[str, int]
     license: str
+    pipeline: int = 0          # the pixel pipeline version its assets carry (cache keys need it)
 
 
 def build_request(prompt: str, kind: str = "texture", *, model: str = "", width: int = 0, height: int = 0,
@@ -136,7 +138,8 @@ def model_info_from_proto(msg: pb.ModelInfo) -> ModelInfo:
     }
     limits = {f.name: getattr(msg.limits, f.name) for f in msg.limits.DESCRIPTOR.fields}
     return ModelInfo(msg.name, msg.version, msg.is_default, kinds,
-                     tuple(_FORMAT_NAMES.get(f, str(f)) for f in msg.formats), limits, msg.license)
+                     tuple(_FORMAT_NAMES.get(f, str(f)) for f in msg.formats), limits, msg.license,
+                     msg.pipeline)
 
 
 @dataclass
@@ -190,6 +193,7 @@ class ChunkAssembler:
             vary_strength=msg.vary.strength if msg.HasField("vary") else None,
             interpolate_seed=msg.interpolate.seed_b if msg.HasField("interpolate") else None,
             interpolate_t=msg.interpolate.t if msg.HasField("interpolate") else None,
+            pipeline=msg.pipeline,
         )
 
 
@@ -201,6 +205,7 @@ class SessionEvent:
     done: bool = False                       # every asset of the tag has arrived
     code: grpc.StatusCode | None = None      # set when the tag failed (CANCELLED when cancelled)
     message: str = ""
+    retry_after_ms: int = 0                  # > 0: the server means "try later" (submit it again after this)
 
     @property
     def failed(self) -> bool:
@@ -220,5 +225,5 @@ def session_event(msg: pb.SessionResponse, assembler: ChunkAssembler) -> Session
         return SessionEvent(msg.done.tag, done=True)
     if which == "error":
         return SessionEvent(msg.error.tag, code=_CODES.get(msg.error.code, grpc.StatusCode.UNKNOWN),
-                            message=msg.error.message)
+                            message=msg.error.message, retry_after_ms=msg.error.retry_after_ms)
     return None  # a newer server's event this client does not know: skip it

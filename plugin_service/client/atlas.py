@@ -10,7 +10,9 @@ Client side, not a server option, because:
 
 Layout: shelf packing (tallest first, left to right, new shelf when the row is full) into a
 power-of-two atlas about as wide as the square root of the total area. Sprites are separated by
-`padding` transparent pixels so bilinear filtering and mips do not bleed neighbours together.
+`padding` transparent pixels so bilinear filtering does not bleed neighbours together at mip 0;
+for N clean mip levels (`mips`), cells are aligned to 2^N, the gutter grows to 2^(N+1) and edges
+are extruded into it. The JSON says which mip levels are clean (`clean_mips`).
 
 Metadata (JSON) follows Unity's SpriteMetaData: name, rect {x, y, width, height} with the origin at
 the atlas's BOTTOM-left (Unity's convention; the image rows are stored top to bottom), alignment 9
@@ -56,45 +58,86 @@ def foot_pivot(pixels: np.ndarray) -> tuple[float, float]:
     return (round(centre_x / w, 4), round((h - bottom) / h, 4))
 
 
-def pack(sprites: list[tuple[str, np.ndarray]], padding: int = 2) -> tuple[np.ndarray, list[AtlasEntry]]:
-    """[(name, [h, w, 4 or 3] uint8)] -> (atlas [H, W, 4] uint8, one entry per sprite, in input order)."""
+def padding_for_mips(mips: int) -> int:
+    """Pixels between two sprites so that mip `mips` (texels of 2^mips px), sampled bilinearly, never
+    reads a neighbour: one whole level-`mips` texel of gutter on each side. 2 for mip 0."""
+    return max(2, 2 ** (mips + 1))
+
+
+def _cell(n: int, align: int) -> int:
+    return -(-n // align) * align
+
+
+def pack(sprites: list[tuple[str, np.ndarray]], padding: int | None = None, mips: int = 0) -> tuple[np.ndarray, list[AtlasEntry]]:
+    """[(name, [h, w, 4 or 3] uint8)] -> (atlas [H, W, 4] uint8, one entry per sprite, in input order).
+
+    mips: the mip levels the atlas must stay clean at. Each sprite's cell starts on a multiple of
+    2^mips and spans a whole number of level-`mips` texels, cells are `padding` apart (default
+    padding_for_mips), and each sprite's edge pixels are extruded into its half of the gutter, so
+    filtering at its own edge sees its own colours. Raises ValueError for a padding too small."""
     if not sprites:
         raise ValueError("an atlas needs at least one sprite")
+    if mips < 0:
+        raise ValueError(f"mips must be 0 or more, got {mips}")
+    padding = padding_for_mips(mips) if padding is None else padding
+    if padding < padding_for_mips(mips) and mips > 0:
+        raise ValueError(f"padding {padding} is too small for {mips} clean mips: it needs at least {padding_for_mips(mips)}")
     names = [n for n, _ in sprites]
     if len(set(names)) != len(names):
         raise ValueError("sprite names in one atlas must be unique")
     images = [np.dstack([p, np.full(p.shape[:2], 255, np.uint8)]) if p.shape[2] == 3 else p for _, p in sprites]
-    area = sum((p.shape[0] + padding) * (p.shape[1] + padding) for p in images)
-    widest = max(p.shape[1] for p in images) + padding
+    align = 2 ** mips
+    gutter = padding // 2
+    sizes = [(_cell(p.shape[0], align) + padding, _cell(p.shape[1], align) + padding) for p in images]
+    area = sum(h * w for h, w in sizes)
+    widest = max(w for _, w in sizes)
     atlas_w = _next_pow2(max(widest, int(np.ceil(np.sqrt(area)))))
     order = sorted(range(len(images)), key=lambda i: (-images[i].shape[0], i))
     places: dict[int, tuple[int, int]] = {}
     x = y = shelf_h = 0
     for i in order:
-        h, w = images[i].shape[:2]
-        if x + w + padding > atlas_w:  # this shelf is full: start the next one below it
+        cell_h, cell_w = sizes[i]
+        if x + cell_w > atlas_w:  # this shelf is full: start the next one below it
             x, y, shelf_h = 0, y + shelf_h, 0
-        places[i] = (x + padding // 2, y + padding // 2)
-        x += w + padding
-        shelf_h = max(shelf_h, h + padding)
+        places[i] = (x + gutter, y + gutter)
+        x += cell_w
+        shelf_h = max(shelf_h, cell_h)
     atlas_h = _next_pow2(y + shelf_h)
     atlas = np.zeros((atlas_h, atlas_w, 4), np.uint8)
     entries = []
     for i, (name, _) in enumerate(sprites):
         px, py = places[i]
         h, w = images[i].shape[:2]
-        atlas[py:py + h, px:px + w] = images[i]
+        cell_h, cell_w = sizes[i][0] - padding, sizes[i][1] - padding
+        if mips > 0:  # extrude: the sprite's edge pixels fill its cell and its half of the gutter
+            grown = np.pad(images[i], ((gutter, cell_h - h + gutter), (gutter, cell_w - w + gutter), (0, 0)), mode="edge")
+            atlas[py - gutter:py + cell_h + gutter, px - gutter:px + cell_w + gutter] = grown
+        else:
+            atlas[py:py + h, px:px + w] = images[i]
         entries.append(AtlasEntry(name, px, py, w, h, foot_pivot(images[i])))
     return atlas, entries
 
 
-def unity_metadata(entries: list[AtlasEntry], atlas_width: int, atlas_height: int, image_name: str) -> dict:
-    """The JSON an editor script turns into TextureImporter.spritesheet (SpriteMetaData[])."""
+def atlas_name(prompt: str, sprite_names: list[str]) -> str:
+    """<slug>_<first 8 hex of the sha256 of the sorted sprite names>_atlas: two atlases of one
+    prompt (other seeds, sizes or models) never share a file; the same sprites give the same name."""
+    import hashlib
+
+    from .files import slugify
+
+    digest = hashlib.sha256("\n".join(sorted(sprite_names)).encode("utf-8")).hexdigest()[:8]
+    return f"{slugify(prompt)}_{digest}_atlas"
+
+
+def unity_metadata(entries: list[AtlasEntry], atlas_width: int, atlas_height: int, image_name: str, mips: int = 0) -> dict:
+    """The JSON an editor script turns into TextureImporter.spritesheet (SpriteMetaData[]).
+    `clean_mips`: the mip levels at which no sprite reads a neighbour (0 = mip 0 only)."""
     return {
         "image": image_name,
         "width": atlas_width,
         "height": atlas_height,
         "origin": "bottom-left",
+        "clean_mips": mips,
         "sprites": [
             {
                 "name": e.name,
@@ -109,15 +152,16 @@ def unity_metadata(entries: list[AtlasEntry], atlas_width: int, atlas_height: in
     }
 
 
-def write_atlas(sprites: list[tuple[str, np.ndarray]], out_dir: Path, stem: str, padding: int = 2) -> Path:
+def write_atlas(sprites: list[tuple[str, np.ndarray]], out_dir: Path, stem: str, padding: int | None = None,
+                mips: int = 0) -> Path:
     """Pack, then write <stem>.png and <stem>.json into out_dir; return the PNG's path."""
     from PIL import Image
 
-    atlas, entries = pack(sprites, padding)
+    atlas, entries = pack(sprites, padding, mips)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{stem}.png"
     Image.fromarray(atlas, "RGBA").save(png)
-    meta = unity_metadata(entries, atlas.shape[1], atlas.shape[0], png.name)
+    meta = unity_metadata(entries, atlas.shape[1], atlas.shape[0], png.name, mips)
     (out_dir / f"{stem}.json").write_text(json.dumps(meta, indent=2) + "\n")
     return png

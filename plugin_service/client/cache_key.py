@@ -1,15 +1,16 @@
 """The deterministic cache key of one generated asset, shared with the Unity client.
 
-An asset is a function of (model name, model version, kind, prompt, width, height, seed, format,
-tileable), so those nine values name it: the key is the lowercase hex sha256 of their canonical
+An asset is a function of (model name, model version, the server's pixel pipeline version, kind,
+prompt, width, height, seed, format, tileable), so those ten values name it: the key is the lowercase hex sha256 of their canonical
 string. The Unity package computes the same key in C# (unity_client/Runtime/Core/CacheKey.cs);
 tests/golden/cache_keys.json holds vectors that both test suites check.
 
-Canonical form, version 1 (UTF-8, every line ends with "\\n", fields in this order):
+Canonical form, version 2 (UTF-8, every line ends with "\\n", fields in this order):
 
-    assetgen-cache-key/v1
+    assetgen-cache-key/v2
     model=<S>
     model_version=<S>
+    pipeline=<decimal, >= 1>                       the Asset's (or ListModels') pipeline version
     kind=texture|sprite|prop
     prompt=<S>
     width=<decimal>
@@ -44,12 +45,18 @@ import struct
 
 from .assets import Asset
 
-VERSION_TAG = "assetgen-cache-key/v1"
+VERSION_TAG = "assetgen-cache-key/v2"
 KIND_NAMES = ("texture", "sprite", "prop")
 FORMAT_NAMES = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
 MAP_NAMES = ("albedo", "normal", "height", "roughness")
 ASCII_WHITESPACE = " \t\n\x0b\x0c\r"
 MAX_SEED = 2**64 - 1
+LEGACY_PIPELINE = 1  # what a server that reports no pipeline version (0 on the wire) ran
+
+
+def reported_pipeline(value: int) -> int:
+    """The pipeline version an Asset or ListModels reports, with 0 (an older server) read as 1."""
+    return value or LEGACY_PIPELINE
 
 
 def _text(value: str) -> str:
@@ -64,7 +71,7 @@ def _seed_ok(seed) -> bool:
     return not isinstance(seed, bool) and isinstance(seed, int) and 0 <= seed <= MAX_SEED
 
 
-def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, width: int, height: int,
+def canonical_string(*, model: str, model_version: str, pipeline: int, kind: str, prompt: str, width: int, height: int,
                      seed: int, format: str, tileable: bool, map: str = "albedo", vary_seed: int | None = None,
                      vary_strength: float | None = None, interpolate_seed: int | None = None,
                      interpolate_t: float | None = None) -> str:
@@ -75,6 +82,9 @@ def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, 
         problems.append("model is empty: use the model's real name (ListModels' default_model)")
     if not model_version:
         problems.append("model_version is empty: use the version ListModels or the asset reports")
+    if isinstance(pipeline, bool) or not isinstance(pipeline, int) or pipeline < 1:
+        problems.append(f"pipeline {pipeline!r} must be a positive integer: the version the asset or ListModels reports "
+                        "(0 = a server too old to report one)")
     if kind not in KIND_NAMES:
         problems.append(f"kind {kind!r} is not one of {', '.join(KIND_NAMES)}")
     if not prompt:
@@ -104,6 +114,7 @@ def canonical_string(*, model: str, model_version: str, kind: str, prompt: str, 
         VERSION_TAG,
         f"model={_text(model)}",
         f"model_version={_text(model_version)}",
+        f"pipeline={pipeline}",
         f"kind={kind}",
         f"prompt={_text(prompt)}",
         f"width={width}",
@@ -129,7 +140,8 @@ def cache_key(**inputs) -> str:
 
 def asset_cache_key(prompt: str, asset: Asset) -> str:
     """The key of an asset the server sent back for `prompt` (the asset carries everything else)."""
-    return cache_key(model=asset.model, model_version=asset.model_version, kind=asset.kind, prompt=prompt,
+    return cache_key(model=asset.model, model_version=asset.model_version, pipeline=reported_pipeline(asset.pipeline), kind=asset.kind,
+                     prompt=prompt,
                      width=asset.width, height=asset.height, seed=asset.seed, format=asset.format,
                      tileable=asset.tileable, map=asset.map, vary_seed=asset.vary_seed,
                      vary_strength=asset.vary_strength, interpolate_seed=asset.interpolate_seed,

@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+# The pixel pipeline's version: bumped by every change that gives other bytes for the same request
+# and model (text encoding, post-processing, encoding). Assets and ListModels carry it, and the
+# cache key includes it, so no cache serves bytes of an older pipeline.
+#   1: until model 0.4.0's server.
+#   2: alpha bleeding under alpha 0 (and on every DDS mip), colour mips in linear light, normal mips
+#      renormalised, each prompt's embedding computed alone.
+PIPELINE_VERSION = 2
+
 KIND_NAMES = ("texture", "sprite", "prop")
 FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
 # BC1 as etcpak writes it has no punch-through alpha: opaque assets only (textures and their maps).
@@ -20,10 +28,25 @@ PRIORITIES = ("interactive", "background")
 class ServiceError(Exception):
     """A request-level failure: `code` is a grpc.StatusCode name, `message` says what to change."""
 
+    retry_after_ms: int | None = None   # set only by RetryLater: the failure is an answer otherwise
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+class RetryLater(ServiceError):
+    """A refusal the server means as "try again later" (RESOURCE_EXHAUSTED: queue full or over a
+    limit; UNAVAILABLE: warming up or shutting down), with when: `retry_after_ms`. It travels as
+    `retry-after-ms` trailing metadata, as TagError.retry_after_ms, and in the message; the
+    clients' retry helpers retry these and nothing the server refused otherwise. `reason` is a
+    short label for metrics ("queue", "rate", "in_flight", "sessions", "warming", "draining")."""
+
+    def __init__(self, code: str, message: str, retry_after_ms: int, reason: str) -> None:
+        super().__init__(code, f"{message}; retry after {retry_after_ms} ms")
+        self.retry_after_ms = retry_after_ms
+        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,8 @@
 and pixels per request.
 
 Pure bookkeeping: no grpc, no asyncio, and the caller passes `now` (time.monotonic()), so the
-unit tests drive it with made-up clocks. A refusal is a ServiceError whose `retry_after_ms`
-tells a well-behaved client when trying again can succeed; the front door (guard.py) sends it
-as `retry-after-ms` trailing metadata and in the message.
+unit tests drive it with made-up clocks. A refusal is a RetryLater (jobs.py) whose
+`retry_after_ms` tells a well-behaved client when trying again can succeed.
 
 Everything is single-threaded: it lives on the server's event loop.
 """
@@ -15,18 +14,9 @@ from dataclasses import dataclass, field
 
 from .auth import ANONYMOUS
 from .config import ServiceConfig
-from .jobs import ServiceError
+from .jobs import RetryLater, ServiceError
 
 IDLE_FORGET_S = 300.0  # a caller's bucket is dropped after this long full and idle: memory stays bounded
-
-
-class Rejected(ServiceError):
-    """RESOURCE_EXHAUSTED with a retry hint in milliseconds."""
-
-    def __init__(self, message: str, retry_after_ms: int, reason: str) -> None:
-        super().__init__("RESOURCE_EXHAUSTED", f"{message}; retry after {retry_after_ms} ms")
-        self.retry_after_ms = retry_after_ms
-        self.reason = reason  # short label for metrics: "rate", "in_flight", "sessions"
 
 
 @dataclass
@@ -92,12 +82,12 @@ class Limits:
         return c.rate_per_second, c.rate_burst, c.max_in_flight
 
     def acquire(self, caller: str, now: float) -> None:
-        """Count one request for `caller`, or raise Rejected (nothing counted then)."""
+        """Count one request for `caller`, or raise RetryLater (nothing counted then)."""
         rate, burst, max_in_flight = self.caps(caller)
         in_flight = self._in_flight.get(caller, 0)
         if max_in_flight and in_flight >= max_in_flight:
             # No clock tells when one finishes; a short hint keeps clients polite but responsive.
-            raise Rejected(f"caller {caller!r} already has {in_flight} unfinished requests (limit "
+            raise RetryLater("RESOURCE_EXHAUSTED", f"caller {caller!r} already has {in_flight} unfinished requests (limit "
                            f"{max_in_flight}); wait for some to finish", 100, "in_flight")
         if rate:
             bucket = self._buckets.get(caller)
@@ -105,7 +95,7 @@ class Limits:
                 bucket = self._buckets[caller] = TokenBucket(rate, burst, updated=now)
             wait_s = bucket.take(now)
             if wait_s > 0:
-                raise Rejected(f"caller {caller!r} is over its rate of {rate:g} requests/s (burst {burst})", _ms(wait_s), "rate")
+                raise RetryLater("RESOURCE_EXHAUSTED", f"caller {caller!r} is over its rate of {rate:g} requests/s (burst {burst})", _ms(wait_s), "rate")
         self._in_flight[caller] = in_flight + 1
         self._sweep(now)
 
@@ -124,7 +114,7 @@ class Limits:
     # -- per session -------------------------------------------------------------------------
     def open_session(self) -> None:
         if self.sessions >= self.config.max_sessions:
-            raise Rejected(f"the server has {self.sessions} open sessions (limit {self.config.max_sessions}); "
+            raise RetryLater("RESOURCE_EXHAUSTED", f"the server has {self.sessions} open sessions (limit {self.config.max_sessions}); "
                            f"reuse one session per game instead of opening many", 1000, "sessions")
         self.sessions += 1
 

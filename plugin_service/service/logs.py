@@ -1,7 +1,7 @@
 """Logging setup: plain text for people, or JSON lines for log pipelines, both carrying the
 request id and caller name of the call that logged.
 
-The ids travel in contextvars set by the front door (guard.py); asyncio copies the context into
+The ids travel in contextvars set by the front door (front_door.py); asyncio copies the context into
 tasks a call starts, so a log line from deep inside a call still names its request. Lines from
 the scheduler's own loop (batches shared by many requests) carry none.
 """

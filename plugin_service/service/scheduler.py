@@ -24,7 +24,7 @@ from .batching import KeyQueue, next_batch
 from .catalog import ModelCatalog
 from .config import ServiceConfig
 from .encode import encode_asset
-from .jobs import AssetResult, Job, RunBatch, ServiceError, ShapeKey, WorkItem
+from .jobs import AssetResult, Job, RetryLater, RunBatch, ServiceError, ShapeKey, WorkItem
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,17 @@ DROP_MESSAGES = {
 }
 
 
-class QueueFull(ServiceError):
+class QueueFull(RetryLater):
     """RESOURCE_EXHAUSTED with a hint: about when enough of the queue will have drained for this
-    request to fit. The servicer sends it as `retry-after-ms` trailing metadata, and it is in the
-    message for Session tags (whose errors carry no metadata)."""
-
-    reason = "queue"  # short label for metrics, as the admission limits use
+    request to fit."""
 
     def __init__(self, queued: int, limit: int, retry_after_ms: int) -> None:
         super().__init__("RESOURCE_EXHAUSTED",
-                         f"the server queue is full ({queued} images waiting, limit {limit}); retry after "
-                         f"{retry_after_ms} ms or ask for fewer assets")
-        self.retry_after_ms = retry_after_ms
+                         f"the server queue is full ({queued} images waiting, limit {limit}); ask for fewer assets or",
+                         retry_after_ms, "queue")
 
 
+UNAVAILABLE_RETRY_MS = 1000     # warming up or shutting down: a restart takes seconds, not milliseconds
 RETRY_MS_BOUNDS = (10, 60_000)  # never tell a client to hammer, never to give up for minutes
 EMA_WEIGHT = 0.2                # how fast the per-image compute estimate follows the latest batch
 
@@ -128,10 +125,11 @@ class Scheduler:
 
     def submit(self, job: Job) -> JobStream:
         if self._draining:
-            raise ServiceError("UNAVAILABLE", "the server is shutting down; retry on another instance")
+            raise RetryLater("UNAVAILABLE", "the server is shutting down; use another instance, or this one once it is back",
+                             UNAVAILABLE_RETRY_MS, "draining")
         if not self.ready:
-            raise ServiceError("UNAVAILABLE", "the server is still loading and warming its models; retry shortly "
-                                              "(health turns SERVING when ready)")
+            raise RetryLater("UNAVAILABLE", "the server is still loading and warming its models (health turns SERVING "
+                             "when ready)", UNAVAILABLE_RETRY_MS, "warming")
         if self._queued + job.count > self.config.max_queued_images:
             raise QueueFull(self._queued, self.config.max_queued_images, self.retry_after_ms(job.count))
         stream = JobStream(job)
@@ -254,7 +252,8 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
         for stream in list(self._streams.values()):
-            self._finish(stream, ServiceError("UNAVAILABLE", "the server shut down before this request finished"))
+            self._finish(stream, RetryLater("UNAVAILABLE", "the server shut down before this request finished",
+                                            UNAVAILABLE_RETRY_MS, "draining"))
         self._compute.shutdown(wait=True, cancel_futures=True)
         self._encode.shutdown(wait=True, cancel_futures=True)
         self.ready = False

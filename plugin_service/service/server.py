@@ -5,9 +5,9 @@ watch), then load and warm the models, then SERVING. Shutdown (SIGTERM/SIGINT or
 health NOT_SERVING, new work refused with UNAVAILABLE, in-flight calls get `grace_s` to finish,
 open Sessions end (OK) as soon as their running tags are done.
 
-Calls pass interceptors (auth.py: bearer tokens; decode.py: unparseable bytes) and the front
-door (guard.py: limits, metrics, request ids) before the servicer; the runner is wrapped for
-out-of-memory splitting (oom.py) and batch metrics (metrics.py).
+Calls pass interceptors (auth.py: bearer tokens; decode.py: unparseable bytes), then the servicer,
+which calls the front door's hooks (front_door.py: limits, metrics, request ids) at each step of a
+request; the runner is wrapped for out-of-memory splitting (oom.py) and batch metrics (metrics.py).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from .auth import AuthInterceptor, TokenTable
 from .catalog import ModelCatalog
 from .config import ServiceConfig
 from .decode import MalformedRequestInterceptor
-from .guard import GuardedServicer
+from .front_door import FrontDoor
 from .limits import Limits
 from .logs import setup_logging
 from .metrics import InstrumentedRunner, ServiceMetrics
@@ -50,14 +50,14 @@ class AssetGenServer:
             from .runner import ModelRunner  # torch is imported only by a process that serves
 
             runner = ModelRunner.from_config(self.catalog, config)
-        # Reliability and observability wrap the runner and the servicer, not their code (guard.py).
+        # Reliability and observability wrap the runner; the servicer calls the front door's hooks.
         self.metrics = ServiceMetrics()
         self.runner = InstrumentedRunner(OomSplittingRunner(runner), self.metrics)
         self.scheduler = Scheduler(self.runner, self.catalog, config)
-        self.servicer = AssetGenServicer(self.scheduler, self.catalog, config)
         self.limits = Limits(config)
         self.tokens = TokenTable.load(config.tokens_file) if config.tokens_file else None
-        self.front = GuardedServicer(self.servicer, self.catalog, self.limits, self.metrics, self.tokens)
+        self.front = FrontDoor(self.catalog, self.limits, self.metrics, self.tokens)
+        self.servicer = AssetGenServicer(self.scheduler, self.catalog, config, self.front)
         self.metrics.watch(self.scheduler, self.runner, self.limits)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
@@ -86,7 +86,7 @@ class AssetGenServer:
             interceptors=([AuthInterceptor(self.tokens, self._unauthenticated)] if self.tokens else [])
             + [MalformedRequestInterceptor()],
         )
-        pb_grpc.add_AssetGenServicer_to_server(self.front, self._server)
+        pb_grpc.add_AssetGenServicer_to_server(self.servicer, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server)

@@ -1,7 +1,11 @@
-"""The gRPC methods: decode, validate, hand to the scheduler, stream results back. Nothing else.
+"""The gRPC methods: decode, admit, validate, hand to the scheduler, stream results back.
 
-Failures: a ServiceError from validation or the scheduler becomes the call's status in
-Generate, and a TagError for just that tag in Session (the session goes on).
+Each call's request is converted from proto once. The front door's concerns (caller, request id,
+limits, metrics, access log) are hooks this servicer calls at each step (front_door.py), so there
+is one stream per call and one place that knows a request's life: admitted, first asset,
+finished with a code. Failures: a ServiceError from admission, validation or the scheduler
+becomes the call's status in Generate (abort), and a TagError for just that tag in Session (the
+session goes on); a RetryLater carries its hint in both.
 """
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ import grpc
 
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from ..proto.assetgen.v1 import assetgen_pb2_grpc as pb_grpc
+from . import logs
 from .catalog import ModelCatalog
 from .config import ServiceConfig
-from .jobs import Job, ServiceError
+from .front_door import FrontDoor, Ticket
+from .jobs import AssetRequest, Job, ServiceError
 from .scheduler import JobStream, Scheduler
 from .validation import validate
 from .wire import asset_messages, list_models_response, request_from_proto, tag_done, tag_error
@@ -31,14 +37,13 @@ def _timeout(context: grpc.aio.ServicerContext, extra_s: float | None = None) ->
     return min(candidates) if candidates else None
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None:
-    """End the call with the error's status; a retry hint (queue full) rides along as
-    `retry-after-ms` trailing metadata, added to whatever trailers are already set."""
-    retry_ms = getattr(error, "retry_after_ms", None)
-    if retry_ms is None:
-        await context.abort(grpc.StatusCode[error.code], error.message)
-    trailing = tuple(context.trailing_metadata() or ()) + (("retry-after-ms", str(retry_ms)),)
-    await context.abort(grpc.StatusCode[error.code], error.message, trailing_metadata=trailing)
+async def abort(context: grpc.aio.ServicerContext, error: ServiceError) -> None:
+    """End the call with the error's status. Trailing metadata: the request id, and a RetryLater's
+    hint as `retry-after-ms`. The one way a call ends with an error."""
+    trailing = [("x-request-id", logs.request_id.get())]
+    if error.retry_after_ms is not None:
+        trailing.append(("retry-after-ms", str(error.retry_after_ms)))
+    await context.abort(grpc.StatusCode[error.code], error.message, trailing_metadata=tuple(trailing))
 
 
 class _SessionState:
@@ -53,10 +58,11 @@ _WAKE = object()  # wakes a session's send loop so it can notice it is closing
 
 
 class AssetGenServicer(pb_grpc.AssetGenServicer):
-    def __init__(self, scheduler: Scheduler, catalog: ModelCatalog, config: ServiceConfig) -> None:
+    def __init__(self, scheduler: Scheduler, catalog: ModelCatalog, config: ServiceConfig, front: FrontDoor) -> None:
         self.scheduler = scheduler
         self.catalog = catalog
         self.config = config
+        self.front = front
         self._sessions: set[_SessionState] = set()
 
     def drain(self) -> None:
@@ -69,64 +75,87 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
             except asyncio.QueueFull:
                 pass  # the send loop is busy and checks `closing` after every message
 
-    def _admit(self, request: pb.GenerateRequest, tag: str, timeout_s: float | None) -> tuple[Job, JobStream]:
-        job = validate(request_from_proto(request, tag=tag, timeout_s=timeout_s), self.catalog, self.config,
-                       time.monotonic())
+    def _start(self, asked: AssetRequest) -> tuple[Job, JobStream]:
+        job = validate(asked, self.catalog, self.config, time.monotonic())
         return job, self.scheduler.submit(job)
 
     async def Generate(self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext):
+        who = self.front.begin(context)
+        asked = request_from_proto(request, timeout_s=_timeout(context))
         try:
-            job, stream = self._admit(request, "", _timeout(context))
+            ticket = self.front.admit(who, "Generate", asked)
         except ServiceError as e:
-            await _abort(context, e)
+            await abort(context, e)
+        code, failure, job, stream = "CANCELLED", None, None, None   # unless the stream ends or fails otherwise
         try:
+            job, stream = self._start(asked)
             async for result in stream:
+                self.front.first_asset(ticket)
                 for message in asset_messages(result, self.config.chunk_size):
                     yield message
+            code = "OK"
         except ServiceError as e:
-            await context.abort(grpc.StatusCode[e.code], e.message)
+            code, failure = e.code, e
+            await abort(context, e)
         finally:
-            if not stream.finished:  # client went away or deadline hit: stop spending compute on it
+            if stream is not None and not stream.finished:  # client went away or deadline hit: stop spending compute
                 self.scheduler.cancel(job)
+            self.front.finish(ticket, code, failure)
 
     async def ListModels(self, request: pb.ListModelsRequest, context: grpc.aio.ServicerContext):
         return list_models_response(self.catalog, self.config)
 
     async def Session(self, request_iterator, context: grpc.aio.ServicerContext):
+        started = time.monotonic()
+        who = self.front.begin(context)
+        try:
+            self.front.open_session()
+        except ServiceError as e:
+            await abort(context, e)
         state = _SessionState()
         outbox = state.outbox
-        live: dict[str, tuple[Job, asyncio.Task]] = {}
+        live: dict[str, tuple[Job, asyncio.Task, Ticket]] = {}
         end = object()
 
-        async def stream_tag(tag: str, job: Job, stream: JobStream) -> None:
+        async def stream_tag(tag: str, job: Job, stream: JobStream, ticket: Ticket) -> None:
+            code, failure = "OK", None
             try:
                 async for result in stream:
+                    self.front.first_asset(ticket)
                     for message in asset_messages(result, self.config.chunk_size):
                         await outbox.put(pb.SessionResponse(asset=message))
                 final = tag_done(tag, job.count)
             except ServiceError as e:
-                final = tag_error(tag, e.code, e.message)
+                code, failure, final = e.code, e, tag_error(tag, e)
             if live.get(tag, (None,))[0] is job:
                 del live[tag]  # before the terminal event, so the tag is reusable once the client sees it
+            self.front.finish(ticket, code, failure)
             await outbox.put(final)
 
         async def submit(request: pb.Submit) -> None:
             tag = request.tag
             if not tag:
-                await outbox.put(tag_error("", "INVALID_ARGUMENT", "Submit.tag is empty; give every submit a unique tag"))
+                await outbox.put(tag_error("", ServiceError("INVALID_ARGUMENT", "Submit.tag is empty; give every submit a unique tag")))
                 return
             if tag in live:
-                await outbox.put(tag_error(tag, "ALREADY_EXISTS",
-                                           f"tag {tag!r} is still running in this session; use a new tag "
-                                           f"(this submit was rejected, the running one continues)"))
+                await outbox.put(tag_error(tag, ServiceError(
+                    "ALREADY_EXISTS", f"tag {tag!r} is still running in this session; use a new tag "
+                                      f"(this submit was rejected, the running one continues)")))
                 return
             extra = request.timeout_ms / 1000.0 if request.timeout_ms else None
+            asked = request_from_proto(request.request, tag=tag, timeout_s=_timeout(context, extra))
             try:
-                job, stream = self._admit(request.request, tag, _timeout(context, extra))
+                ticket = self.front.admit(who, "Session", asked)
             except ServiceError as e:
-                await outbox.put(tag_error(tag, e.code, e.message))
+                await outbox.put(tag_error(tag, e))
                 return
-            live[tag] = (job, asyncio.create_task(stream_tag(tag, job, stream)))
+            try:
+                job, stream = self._start(asked)
+            except ServiceError as e:
+                self.front.finish(ticket, e.code, e)
+                await outbox.put(tag_error(tag, e))
+                return
+            live[tag] = (job, asyncio.create_task(stream_tag(tag, job, stream, ticket)), ticket)
 
         async def read_requests() -> None:
             try:
@@ -139,10 +168,10 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
                         if entry is not None:  # unknown or finished tags: nothing to do (see proto)
                             self.scheduler.cancel(entry[0], f"tag {request.cancel.tag!r} was cancelled by the client")
                     else:
-                        await outbox.put(tag_error("", "INVALID_ARGUMENT", "SessionRequest has neither submit nor cancel"))
+                        await outbox.put(tag_error("", ServiceError("INVALID_ARGUMENT", "SessionRequest has neither submit nor cancel")))
                 # The client half-closed: finish what it asked for, then end the call.
                 while live:
-                    await asyncio.gather(*(task for _, task in list(live.values())), return_exceptions=True)
+                    await asyncio.gather(*(task for _, task, _ in list(live.values())), return_exceptions=True)
             finally:
                 await outbox.put(end)
 
@@ -163,6 +192,8 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
         finally:
             self._sessions.discard(state)
             reader.cancel()
-            for job, task in list(live.values()):
+            for job, task, ticket in list(live.values()):
                 self.scheduler.cancel(job, "the session ended")
                 task.cancel()
+                self.front.finish(ticket, "CANCELLED")
+            self.front.close_session(started)

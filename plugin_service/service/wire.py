@@ -12,7 +12,7 @@ from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from .catalog import ModelCatalog
 from .config import ServiceConfig
 from .encode import chunks
-from .jobs import AssetRequest, AssetResult
+from .jobs import PIPELINE_VERSION, AssetRequest, AssetResult, ServiceError
 
 KIND_FROM_PROTO = {pb.ASSET_KIND_TEXTURE: "texture", pb.ASSET_KIND_SPRITE: "sprite", pb.ASSET_KIND_PROP: "prop"}
 KIND_TO_PROTO = {v: k for k, v in KIND_FROM_PROTO.items()}
@@ -86,15 +86,18 @@ def asset_messages(result: AssetResult, chunk_size: int) -> Iterator[pb.Asset]:
             offset=offset,
             data=piece,
             map=MAP_TO_PROTO[result.map],
+            pipeline=PIPELINE_VERSION,
             **noise,
         )
     for extra in result.extra:
         yield from asset_messages(extra, chunk_size)
 
 
-def tag_error(tag: str, code_name: str, message: str) -> pb.SessionResponse:
-    code = grpc.StatusCode[code_name]
-    return pb.SessionResponse(error=pb.TagError(tag=tag, code=code.value[0], code_name=code_name, message=message))
+def tag_error(tag: str, error: ServiceError) -> pb.SessionResponse:
+    """A tag's failure; a RetryLater's hint goes in retry_after_ms (0 = retrying cannot help)."""
+    code = grpc.StatusCode[error.code]
+    return pb.SessionResponse(error=pb.TagError(tag=tag, code=code.value[0], code_name=error.code, message=error.message,
+                                                retry_after_ms=error.retry_after_ms or 0))
 
 
 def tag_done(tag: str, count: int) -> pb.SessionResponse:
@@ -119,6 +122,6 @@ def list_models_response(catalog: ModelCatalog, config: ServiceConfig) -> pb.Lis
         ]
         models.append(pb.ModelInfo(
             name=m.name, version=m.version, is_default=entry.name == catalog.default, kinds=kinds,
-            formats=list(FORMAT_TO_PROTO.values()), limits=limits, license=m.license,
+            formats=list(FORMAT_TO_PROTO.values()), limits=limits, license=m.license, pipeline=PIPELINE_VERSION,
         ))
     return pb.ListModelsResponse(models=models, default_model=catalog.default)

@@ -113,3 +113,49 @@ def test_a_prompt_gives_the_same_bytes_alone_beside_others_and_after_a_restart(m
     finally:
         thread.stop()
     assert beside[0].data == alone.data
+
+
+def test_retry_helper_retries_only_what_the_server_means_as_try_later(models_dir):
+    """An oversized request (gRPC's own RESOURCE_EXHAUSTED, no hint) is tried once; a refusal with a
+    hint (over the anonymous rate) is retried after it and succeeds; Session tags carry the hint."""
+    from plugin_service.client.retry import call_with_retry, is_retryable
+
+    thread = start_server(models_dir, max_receive_bytes=4096, anonymous_rate_per_second=2.0, anonymous_rate_burst=1)
+    try:
+        with AssetGenClient(thread.address) as c:
+            attempts = []
+
+            def oversized():
+                attempts.append(1)
+                return list(c.generate("x" * 5000, "prop", seed=1, timeout=10))
+
+            with pytest.raises(grpc.RpcError) as caught:
+                call_with_retry(oversized, deadline_s=5)
+            assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and not is_retryable(caught.value)
+            assert len(attempts) == 1
+
+            list(c.generate("rush", "prop", seed=1, timeout=10))          # takes the one token
+            calls = []
+
+            def limited():
+                calls.append(1)
+                return list(c.generate("rush", "prop", seed=2, timeout=10))
+
+            assert len(call_with_retry(limited, deadline_s=10)) == 1 and len(calls) >= 2
+
+            with c.session() as session:
+                session.submit("a", "rush", "prop", seed=3)
+                session.submit("b", "rush", "prop", seed=4)
+                session.close()
+                refused = [e for e in session if e.failed]
+            assert refused and all(e.code == grpc.StatusCode.RESOURCE_EXHAUSTED and e.retry_after_ms > 0 for e in refused)
+    finally:
+        thread.stop()
+
+
+def test_a_session_tag_refused_for_good_has_no_retry_hint(client):
+    with client.session() as session:
+        session.submit("bad", "goblin archer", "sprite", seed=5, format="dds_bc1")
+        session.close()
+        [event] = [e for e in session if e.failed]
+    assert event.code == grpc.StatusCode.INVALID_ARGUMENT and event.retry_after_ms == 0

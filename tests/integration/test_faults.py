@@ -117,7 +117,7 @@ def test_restart_with_requests_in_flight_and_a_retrying_client_gets_the_same_ass
 def faulty_runner(catalog):
     from plugin_service.service import runner
 
-    base = getattr(runner, "ModelRunner", None) or runner.EagerRunner  # the runner is being reworked (issue 4)
+    base = runner.ModelRunner
 
     class FaultyRunner(base):
         """Raises for prompts containing "explode"; "runs out of memory" above two images a pass."""

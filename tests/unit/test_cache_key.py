@@ -61,7 +61,7 @@ def test_every_option_changes_the_key_and_floats_go_in_as_bits():
 
 def test_every_input_changes_the_key():
     base = dict(GOLDEN["vectors"][0]["inputs"])
-    changes = dict(model="other", model_version="v2", kind="sprite", prompt="grass", width=32, height=32, seed=1,
+    changes = dict(model="other", model_version="v2", pipeline=7, kind="sprite", prompt="grass", width=32, height=32, seed=1,
                    format="rgba8", tileable=False)
     base_key = cache_key(**base)
     for name, value in changes.items():
@@ -70,7 +70,8 @@ def test_every_input_changes_the_key():
 
 def test_seed_out_of_uint64_and_bool_sizes_are_refused():
     base = dict(GOLDEN["vectors"][0]["inputs"])
-    for change in (dict(seed=-1), dict(seed=2**64), dict(width=True), dict(tileable=None)):
+    for change in (dict(seed=-1), dict(seed=2**64), dict(width=True), dict(tileable=None), dict(pipeline=0),
+                   dict(pipeline=True)):
         with pytest.raises(ValueError):
             cache_key(**{**base, **change})
 
@@ -79,5 +80,6 @@ def test_asset_cache_key_uses_the_assets_own_metadata():
     inputs = GOLDEN["vectors"][1]["inputs"]
     asset = Asset(tag="", index=0, seed=inputs["seed"], kind=inputs["kind"], width=inputs["width"],
                   height=inputs["height"], format=inputs["format"], channels=4, tileable=inputs["tileable"],
-                  model=inputs["model"], model_version=inputs["model_version"], sha256="", data=b"")
+                  model=inputs["model"], model_version=inputs["model_version"], sha256="", data=b"",
+                  pipeline=inputs["pipeline"])
     assert asset_cache_key(inputs["prompt"], asset) == GOLDEN["vectors"][1]["key"]

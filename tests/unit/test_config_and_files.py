@@ -47,7 +47,9 @@ def test_bad_values_say_what_to_change():
     ("mossy cobblestone", "mossy-cobblestone"),
     ("  Rusty IRON sword!!  ", "rusty-iron-sword"),
     ("???", "asset"),
-    ("ünïcode wall", "n-code-wall"),
+    ("ünïcode wall", "ünïcode-wall"),
+    ("炎の剣", "炎の剣"),
+    ("🔥 sword", "sword"),
     ("a" * 100, "a" * 48),
 ])
 def test_slugify(prompt, slug):
@@ -60,8 +62,11 @@ def asset(fmt: str = "png", seed: int = 1234) -> Asset:
 
 
 def test_file_names_and_sidecar(tmp_path):
-    assert asset_filename("mossy cobblestone", asset()) == "mossy-cobblestone_s1234.png"
-    assert asset_filename("mossy cobblestone", asset("rgba8")) == "mossy-cobblestone_s1234.rgba"
+    from plugin_service.client.cache_key import asset_cache_key
+
+    key = asset_cache_key("mossy cobblestone", asset())
+    assert asset_filename("mossy cobblestone", asset()) == f"mossy-cobblestone_s1234_{key[:8]}.png"
+    assert asset_filename("mossy cobblestone", asset("rgba8")).endswith(".rgba")
     path = save_asset(asset(), "it's mossy", tmp_path / "new")
     assert path.read_bytes() == b"bytes"
     import json
@@ -69,3 +74,36 @@ def test_file_names_and_sidecar(tmp_path):
     side = json.loads(path.with_name(path.name + ".json").read_text())
     assert side["prompt"] == "it's mossy" and side["seed"] == 1234 and side["model_version"] == "v1"
     assert reproduce_command("it's mossy", asset()).startswith("assetgen generate 'it'\"'\"'s mossy' --kind texture")
+
+
+def test_different_assets_never_share_a_file(tmp_path):
+    """The example: two prompts with no ASCII letters at one seed, two prompts that share their first
+    48 characters, and an emoji prompt: each asset keeps its own file; the same asset again reuses it."""
+    prompts = ["炎の剣", "氷の盾", "a" * 48 + " red", "a" * 48 + " blue", "🔥 sword", "sword"]
+    paths = [save_asset(asset(seed=1), p, tmp_path) for p in prompts]
+    assert len(set(paths)) == len(prompts) and all(p.exists() for p in paths)
+    assert paths[0].name.startswith("炎の剣_s1_")
+    assert save_asset(asset(seed=1), "炎の剣", tmp_path) == paths[0]       # stable: the same asset, the same name
+    import json
+
+    stranger = paths[0].with_name(paths[0].name)                          # a file of that name holding another asset
+    sidecar_path = stranger.with_name(stranger.name + ".json")
+    sidecar_path.write_text(json.dumps({"cache_key": "0" * 64}))
+    moved = save_asset(asset(seed=1), "炎の剣", tmp_path)
+    assert moved != paths[0] and moved.name.endswith("-2.png")             # suffixed, never overwritten
+
+
+def test_file_name_golden_vectors_shared_with_the_unity_client():
+    """tests/golden/file_names.json: the Unity client's AssetNames gives the same names (its NUnit test)."""
+    import json
+    from pathlib import Path
+
+    from plugin_service.client.files import asset_stem
+
+    golden = json.loads((Path(__file__).resolve().parents[1] / "golden" / "file_names.json").read_text(encoding="utf-8"))
+    stems = set()
+    for case in golden["cases"]:
+        a = Asset(tag="", index=0, channels=4, sha256="", data=b"", **case["asset"])
+        assert slugify(case["prompt"]) == case["slug"] and asset_stem(case["prompt"], a) == case["stem"]
+        stems.add(case["stem"])
+    assert len(stems) == len(golden["cases"])

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from plugin_service.service.config import ServiceConfig
-from plugin_service.service.jobs import RunBatch, RunOutput, ServiceError, ShapeKey
-from plugin_service.service.limits import Limits, Rejected, TokenBucket
+from plugin_service.service.jobs import RetryLater, RunBatch, RunOutput, ServiceError, ShapeKey
+from plugin_service.service.limits import Limits, TokenBucket
 from plugin_service.service.oom import OomSplittingRunner, halves, is_out_of_memory
 
 
@@ -23,7 +23,7 @@ def test_rate_limit_is_per_caller_with_a_retry_hint():
     limits = Limits(ServiceConfig(rate_per_second=2.0, rate_burst=2, max_in_flight=100))
     limits.acquire("alice", 0.0)
     limits.acquire("alice", 0.0)
-    with pytest.raises(Rejected) as caught:
+    with pytest.raises(RetryLater) as caught:
         limits.acquire("alice", 0.0)
     assert caught.value.code == "RESOURCE_EXHAUSTED" and caught.value.reason == "rate"
     assert caught.value.retry_after_ms == 500 and "retry after 500 ms" in caught.value.message
@@ -36,7 +36,7 @@ def test_in_flight_cap_counts_until_release():
     limits = Limits(ServiceConfig(rate_per_second=1000.0, rate_burst=1000, max_in_flight=2))
     limits.acquire("alice", 0.0)
     limits.acquire("alice", 0.0)
-    with pytest.raises(Rejected, match="2 unfinished requests") as caught:
+    with pytest.raises(RetryLater, match="2 unfinished requests") as caught:
         limits.acquire("alice", 0.0)
     assert caught.value.reason == "in_flight" and caught.value.retry_after_ms > 0
     limits.release("alice")
@@ -49,7 +49,7 @@ def test_in_flight_cap_counts_until_release():
 def test_a_refused_request_takes_no_slot():
     limits = Limits(ServiceConfig(rate_per_second=1.0, rate_burst=1, max_in_flight=10))
     limits.acquire("alice", 0.0)
-    with pytest.raises(Rejected):
+    with pytest.raises(RetryLater):
         limits.acquire("alice", 0.0)
     assert limits.in_flight("alice") == 1
 
@@ -57,7 +57,7 @@ def test_a_refused_request_takes_no_slot():
 def test_sessions_and_pixels():
     limits = Limits(ServiceConfig(max_sessions=1, max_request_pixels=64 * 64 * 4))
     limits.open_session()
-    with pytest.raises(Rejected, match="1 open sessions"):
+    with pytest.raises(RetryLater, match="1 open sessions"):
         limits.open_session()
     limits.close_session()
     limits.open_session()
@@ -140,12 +140,12 @@ def test_anonymous_callers_are_not_capped_by_default_and_the_cap_is_a_flag():
     for _ in range(1000):                               # far past every per-caller limit
         limits.acquire("anonymous", 0.0)
     assert limits.in_flight("anonymous") == 1000
-    with pytest.raises(Rejected):                       # a named caller keeps its limits
+    with pytest.raises(RetryLater):                       # a named caller keeps its limits
         for _ in range(3):
             limits.acquire("level-editor", 0.0)
     capped = Limits(ServiceConfig(anonymous_rate_per_second=5.0, anonymous_rate_burst=3, anonymous_max_in_flight=100))
     for _ in range(3):
         capped.acquire("anonymous", 0.0)
-    with pytest.raises(Rejected, match="5 requests/s") as caught:
+    with pytest.raises(RetryLater, match="5 requests/s") as caught:
         capped.acquire("anonymous", 0.0)
     assert caught.value.retry_after_ms == 200

@@ -147,7 +147,7 @@ def _pb_asset(message: dict) -> pb.Asset:
         width=message["width"], height=message["height"], format=FORMATS[message["format"]],
         channels=message["channels"], tileable=message["tileable"], model=message["model"],
         model_version=message["model_version"], sha256=message["sha256"], total_size=message["total_size"],
-        offset=message["offset"], data=base64.b64decode(message["data_b64"]),
+        offset=message["offset"], data=base64.b64decode(message["data_b64"]), pipeline=message["pipeline"],
     )
 
 
@@ -167,9 +167,9 @@ def test_python_chunk_golden(case):
         assert want["after_message"] == i
         data = base64.b64decode(want["data_b64"])
         assert (asset.tag, asset.index, asset.seed, asset.kind, asset.format, asset.width, asset.height, asset.channels,
-                asset.tileable, asset.sha256, asset.data) == (
+                asset.tileable, asset.sha256, asset.data, asset.pipeline) == (
                 want["tag"], want["index"], want["seed"], want["kind"], want["format"], want["width"], want["height"],
-                want["channels"], want["tileable"], want["sha256"], data)
+                want["channels"], want["tileable"], want["sha256"], data, want["pipeline"])
         assert hashlib.sha256(asset.data).hexdigest() == want["sha256"] and len(data) == want["size"]
         assert asset_cache_key(case["prompt"], asset) == want["cache_key"]
     assert "error_at" not in case, "the refused message was never reached"

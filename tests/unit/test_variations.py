@@ -71,7 +71,7 @@ def test_job_noise_specs():
     assert job(count=1, interpolate_seed=5, interpolate_t=0.25).item_noise(0).interpolate_t == 0.25
 
 
-BASE = dict(model="assetgen-small", model_version="1", kind="texture", prompt="mossy", width=64, height=64,
+BASE = dict(model="assetgen-small", model_version="1", pipeline=2, kind="texture", prompt="mossy", width=64, height=64,
             seed=1, format="png", tileable=True)
 
 
@@ -94,7 +94,7 @@ def test_sidecar_and_file_name_reproduce_a_variation():
               tileable=True, model="m", model_version="v", sha256="00", data=b"", map="normal",
               interpolate_seed=5, interpolate_t=2 / 7)
     name = asset_filename("mossy", a)
-    assert name == "mossy_s100_to5_t0.2857_normal.png"
+    assert name.startswith("mossy_s100_to5_t0.2857_normal_") and name.endswith(".png")
     side = sidecar("mossy", a, name)
     assert side["interpolate_t"] == 2 / 7 and side["map"] == "normal" and len(side["cache_key"]) == 64
     command = reproduce_command("mossy", a)

@@ -25,7 +25,7 @@ namespace AssetGen.Client.Editor
             File.WriteAllBytes(path, png);
             AssetDatabase.ImportAsset(path, ImportAssetOptions.ForceSynchronousImport);
             var importer = (TextureImporter)AssetImporter.GetAtPath(path);
-            Apply(importer, ImportRecipe.For(asset.Type, asset.Asset.Tileable), pixelsPerUnit);
+            Apply(importer, ImportRecipe.For(asset.Type, asset.Asset.Tileable, asset.Asset.Map), pixelsPerUnit);
             importer.userData = Provenance(asset);
             importer.SaveAndReimport();
             return path;
@@ -33,10 +33,11 @@ namespace AssetGen.Client.Editor
 
         public static void Apply(TextureImporter importer, ImportRecipe recipe, float pixelsPerUnit)
         {
-            importer.textureType = recipe.Sprite ? TextureImporterType.Sprite : TextureImporterType.Default;
+            importer.textureType = recipe.Sprite ? TextureImporterType.Sprite
+                                 : recipe.NormalMap ? TextureImporterType.NormalMap : TextureImporterType.Default;
             importer.wrapMode = recipe.Wrap == WrapChoice.Repeat ? TextureWrapMode.Repeat : TextureWrapMode.Clamp;
             importer.mipmapEnabled = recipe.Mipmaps;
-            importer.sRGBTexture = true;
+            importer.sRGBTexture = !recipe.Linear;
             importer.alphaSource = recipe.AlphaFromInput ? TextureImporterAlphaSource.FromInput : TextureImporterAlphaSource.None;
             importer.alphaIsTransparency = recipe.AlphaFromInput;
             if (!recipe.Sprite) return;
@@ -54,7 +55,7 @@ namespace AssetGen.Client.Editor
             var a = asset.Asset;
             return MiniJson.Serialize(new Dictionary<string, object>
             {
-                { "generator", "assetgen" }, { "model", a.Model }, { "model_version", a.ModelVersion }, { "prompt", asset.Prompt },
+                { "generator", "assetgen" }, { "model", a.Model }, { "model_version", a.ModelVersion }, { "pipeline", AssetGen.Client.Core.CacheKey.ReportedPipeline(a.Pipeline) }, { "prompt", asset.Prompt },
                 { "kind", a.Type.Name() }, { "width", a.Width }, { "height", a.Height }, { "seed", a.Seed },
                 { "tileable", a.Tileable }, { "sha256", a.Sha256 }, { "cache_key", asset.CacheKey },
             });

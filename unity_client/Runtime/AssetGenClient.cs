@@ -166,9 +166,9 @@ namespace AssetGen.Client
             return CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, cancellationToken);
         }
 
-        internal TimeSpan Backoff(int retry)
+        internal TimeSpan RetryDelay(int retry, int retryAfterMs)
         {
-            lock (jitter) return Settings.retry.Backoff(retry, jitter);
+            lock (jitter) return Settings.retry.Delay(retry, retryAfterMs, jitter);
         }
 
         /// <summary>All assets of a seeded request from the disk cache, or null (any miss, no seed, no cache).</summary>

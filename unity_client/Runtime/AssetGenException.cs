@@ -1,5 +1,6 @@
 // A call the server refused or could not finish. Message is the server's, which says what to
-// change ("count 100 is out of range; ask for 1..64 ..."); Code is the gRPC status number.
+// change ("count 100 is out of range; ask for 1..64 ..."); Code is the gRPC status number;
+// RetryAfterMs > 0 when the server means "try later" (only then is submitting again worth it).
 using System;
 
 namespace AssetGen.Client
@@ -8,19 +9,24 @@ namespace AssetGen.Client
     {
         public readonly int Code;
         public readonly string CodeName;
+        public readonly int RetryAfterMs;
 
-        public AssetGenException(int code, string codeName, string message, Exception inner = null)
+        public AssetGenException(int code, string codeName, string message, Exception inner = null, int retryAfterMs = 0)
             : base(codeName + ": " + message, inner)
         {
             Code = code;
             CodeName = codeName;
+            RetryAfterMs = retryAfterMs;
         }
+
+        public bool IsRetryable { get { return RetryAfterMs > 0; } }
 
         internal static Exception From(Grpc.Core.RpcException e, System.Threading.CancellationToken cancellationToken)
         {
             if (e.StatusCode == Grpc.Core.StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
                 return new OperationCanceledException("the request was cancelled", e, cancellationToken);
-            return new AssetGenException((int)e.StatusCode, NameOf(e.StatusCode), e.Status.Detail, e);
+            return new AssetGenException((int)e.StatusCode, NameOf(e.StatusCode), e.Status.Detail, e,
+                                         AssetGen.Client.Core.RetryPolicy.ParseHint(e.Trailers.GetValue("retry-after-ms")));
         }
 
         internal static string NameOf(Grpc.Core.StatusCode code)

@@ -189,7 +189,7 @@ namespace AssetGen.Client
             assembler.Forget(error.Tag);
             Exception failure = error.Code == StatusCodes.Cancelled
                 ? (Exception)new OperationCanceledException("tag " + error.Tag + " was cancelled: " + error.Message)
-                : new AssetGenException(error.Code, error.CodeName, error.Message);
+                : new AssetGenException(error.Code, error.CodeName, error.Message, null, (int)error.RetryAfterMs);
             Finish(error.Tag, failure);
         }
 

@@ -58,7 +58,7 @@ namespace AssetGen.Client
                     attempt++;
                     call = client.Calls.Generate(ProtoMapping.ToProto(request), client.Options(linked.Token));
                 }
-                int retryCode = 0;
+                int retryCode = 0, retryAfterMs = 0;
                 try
                 {
                     while (await call.ResponseStream.MoveNext(linked.Token).ConfigureAwait(false))
@@ -78,18 +78,21 @@ namespace AssetGen.Client
                 }
                 catch (RpcException e)
                 {
-                    if (!client.Settings.retry.ShouldRetry(attempt, (int)e.StatusCode, delivered) || linked.IsCancellationRequested)
+                    int hint = RetryPolicy.ParseHint(e.Trailers.GetValue("retry-after-ms"));
+                    bool answered = e.Trailers.Count > 0;  // our server always sends x-request-id
+                    if (!client.Settings.retry.ShouldRetry(attempt, (int)e.StatusCode, delivered, hint, answered) || linked.IsCancellationRequested)
                     {
                         finished = true;
                         throw AssetGenException.From(e, linked.Token);
                     }
                     retryCode = (int)e.StatusCode;
+                    retryAfterMs = hint;
                 }
                 // Retry: a fresh call after the backoff (not awaited inside the catch, for older compilers).
                 call.Dispose();
                 call = null;
                 UnityEngine.Debug.Log("AssetGen: status " + retryCode + ", retry " + attempt + " of " + request);
-                await Task.Delay(client.Backoff(attempt), linked.Token).ConfigureAwait(false);
+                await Task.Delay(client.RetryDelay(attempt, retryAfterMs), linked.Token).ConfigureAwait(false);
             }
         }
 

@@ -45,15 +45,10 @@ namespace AssetGen.Client
             return TextureFactory.CreateSprite(ToTexture(filter), pivot, pixelsPerUnit);
         }
 
+        /// <summary>The file stem a saved copy gets: readable, stable, unique (Core/AssetNames.cs).</summary>
         public string Name
         {
-            get
-            {
-                string slug = System.Text.RegularExpressions.Regex.Replace((Prompt ?? "").ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
-                if (slug.Length > 48) slug = slug.Substring(0, 48).TrimEnd('-');
-                return (slug.Length == 0 ? "asset" : slug) + "_s" + Asset.Seed +
-                       (Asset.Map != MaterialMap.Albedo ? "_" + Asset.Map.Name() : "");
-            }
+            get { return AssetNames.Stem(Prompt, Asset); }
         }
 
         public override string ToString()

@@ -51,6 +51,7 @@ namespace AssetGen.Client
                 Tileable = asset.Tileable,
                 Model = asset.Model,
                 ModelVersion = asset.ModelVersion,
+                Pipeline = (int)asset.Pipeline,
                 Sha256 = asset.Sha256,
                 TotalSize = asset.TotalSize,
                 Offset = asset.Offset,
@@ -66,7 +67,7 @@ namespace AssetGen.Client
 
         public static ModelDescription ToModel(Proto.ModelInfo info)
         {
-            var model = new ModelDescription { Name = info.Name, Version = info.Version };
+            var model = new ModelDescription { Name = info.Name, Version = info.Version, Pipeline = (int)info.Pipeline };
             if (info.Limits != null)
             {
                 if (info.Limits.MaxCount > 0) model.MaxCount = (int)info.Limits.MaxCount;

@@ -27,16 +27,17 @@ namespace AssetGen.Client
                 throw new NotSupportedException("a " + asset.Format.Name() + " asset is a DDS file: save GeneratedAsset.Data as " +
                                                 "<name>.dds for Unity's importer, or ask for Rgba8 or Png to get a Texture2D at runtime");
             Texture2D texture;
+            bool linear = ImportRecipe.For(asset.Type, asset.Tileable, asset.Map).Linear;  // data maps are not sRGB colour
             if (asset.Format == AssetFormat.Rgba8)
             {
                 byte[] rows = preparedRaw ?? PrepareRaw(asset);
-                texture = new Texture2D(asset.Width, asset.Height, TextureFormat.RGBA32, false, false);
+                texture = new Texture2D(asset.Width, asset.Height, TextureFormat.RGBA32, false, linear);
                 texture.LoadRawTextureData(rows);
                 texture.Apply(false, !keepReadable);
             }
             else
             {
-                texture = new Texture2D(2, 2, TextureFormat.RGBA32, false, false);
+                texture = new Texture2D(2, 2, TextureFormat.RGBA32, false, linear);
                 if (!ImageConversion.LoadImage(texture, asset.Data, !keepReadable))
                 {
                     UnityEngine.Object.Destroy(texture);

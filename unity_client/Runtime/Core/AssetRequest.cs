@@ -98,6 +98,7 @@ namespace AssetGen.Client.Core
     {
         public string Name = "";
         public string Version = "";
+        public int Pipeline;               // the pixel pipeline version its assets carry (0 = an older server: 1)
         public int MaxCount = ClientDefaults.MaxCount;
         public int MaxPromptChars = ClientDefaults.MaxPromptChars;
         public int ChunkSize = ClientDefaults.ChunkSize;

@@ -1,11 +1,12 @@
 // The deterministic cache key of one asset: the same function as the Python client's
 // plugin_service/client/cache_key.py, checked against tests/golden/cache_keys.json by both suites.
 //
-// Canonical form, version 1 (UTF-8, every line ends with "\n", fields in this order):
+// Canonical form, version 2 (UTF-8, every line ends with "\n", fields in this order):
 //
-//     assetgen-cache-key/v1
+//     assetgen-cache-key/v2
 //     model=<S>
 //     model_version=<S>
+//     pipeline=<decimal, >= 1>                       the asset's (or ListModels') pipeline version
 //     kind=texture|sprite|prop
 //     prompt=<S>
 //     width=<decimal>
@@ -27,7 +28,7 @@
 // reads as another field. The prompt loses leading and trailing ASCII whitespace (space, tab, LF,
 // VT, FF, CR) first: the server strips at least that much, so prompts that give the same pixels
 // may get different keys (a miss) but never the other way round. Every value is concrete: the
-// model's real name and version, the real size (not 0), the asset's own seed (request seed + i),
+// model's real name and version, the pipeline version (0 reported = 1), the real size (not 0), the asset's own seed (request seed + i),
 // the resolved tileable flag. The key is the lowercase hex sha256 of the canonical string.
 using System;
 using System.Globalization;
@@ -38,12 +39,16 @@ namespace AssetGen.Client.Core
 {
     public static class CacheKey
     {
-        public const string VersionTag = "assetgen-cache-key/v1";
+        public const string VersionTag = "assetgen-cache-key/v2";
+        public const int LegacyPipeline = 1;  // what a server that reports no pipeline version (0) ran
+
+        /// <summary>The pipeline version an asset or ListModels reports, with 0 (an older server) read as 1.</summary>
+        public static int ReportedPipeline(int value) { return value > 0 ? value : LegacyPipeline; }
         static readonly char[] AsciiWhitespace = { ' ', '\t', '\n', '\u000b', '\u000c', '\r' };
         // Throws on lone surrogates instead of silently writing U+FFFD (Python's encode refuses them too).
         static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
 
-        public static string Canonical(string model, string modelVersion, AssetType type, string prompt, int width, int height,
+        public static string Canonical(string model, string modelVersion, int pipeline, AssetType type, string prompt, int width, int height,
                                        ulong seed, AssetFormat format, bool tileable, MaterialMap map = MaterialMap.Albedo,
                                        ulong? varySeed = null, double? varyStrength = null,
                                        ulong? interpolateSeed = null, double? interpolateT = null)
@@ -52,6 +57,7 @@ namespace AssetGen.Client.Core
             var problems = new System.Collections.Generic.List<string>();
             if (string.IsNullOrEmpty(model)) problems.Add("model is empty: use the model's real name (ListModels' default_model)");
             if (string.IsNullOrEmpty(modelVersion)) problems.Add("model_version is empty: use the version ListModels or the asset reports");
+            if (pipeline < 1) problems.Add("pipeline " + pipeline + " must be a positive integer: the version the asset or ListModels reports (0 = a server too old to report one)");
             if (type != AssetType.Texture && type != AssetType.Sprite && type != AssetType.Prop) problems.Add("kind " + type + " is not one of texture, sprite, prop");
             if (trimmed.Length == 0) problems.Add("prompt is empty");
             if (width <= 0) problems.Add("width " + width + " must be positive (resolve 0 to the native size)");
@@ -67,6 +73,7 @@ namespace AssetGen.Client.Core
             text.Append(VersionTag).Append('\n');
             text.Append("model=").Append(Sized(model)).Append('\n');
             text.Append("model_version=").Append(Sized(modelVersion)).Append('\n');
+            text.Append("pipeline=").Append(pipeline.ToString(CultureInfo.InvariantCulture)).Append('\n');
             text.Append("kind=").Append(type.Name()).Append('\n');
             text.Append("prompt=").Append(Sized(trimmed)).Append('\n');
             text.Append("width=").Append(width.ToString(CultureInfo.InvariantCulture)).Append('\n');
@@ -88,12 +95,12 @@ namespace AssetGen.Client.Core
             return text.ToString();
         }
 
-        public static string Compute(string model, string modelVersion, AssetType type, string prompt, int width, int height,
+        public static string Compute(string model, string modelVersion, int pipeline, AssetType type, string prompt, int width, int height,
                                      ulong seed, AssetFormat format, bool tileable, MaterialMap map = MaterialMap.Albedo,
                                      ulong? varySeed = null, double? varyStrength = null,
                                      ulong? interpolateSeed = null, double? interpolateT = null)
         {
-            return Sha256Hex(StrictUtf8.GetBytes(Canonical(model, modelVersion, type, prompt, width, height, seed, format, tileable,
+            return Sha256Hex(StrictUtf8.GetBytes(Canonical(model, modelVersion, pipeline, type, prompt, width, height, seed, format, tileable,
                                                            map, varySeed, varyStrength, interpolateSeed, interpolateT)));
         }
 
@@ -121,14 +128,14 @@ namespace AssetGen.Client.Core
             {
                 seed = unchecked(seed + (ulong)index);
             }
-            return Compute(request.Model, request.ModelVersion, request.Type, request.Prompt, request.Width, request.Height,
+            return Compute(request.Model, request.ModelVersion, ReportedPipeline(request.Pipeline), request.Type, request.Prompt, request.Width, request.Height,
                            seed, request.Format, request.Tileable, map, varySeed, varyStrength, interpolateSeed, interpolateT);
         }
 
         /// <summary>The key of an asset the server sent back for <paramref name="prompt"/>.</summary>
         public static string ForAsset(string prompt, AssembledAsset asset)
         {
-            return Compute(asset.Model, asset.ModelVersion, asset.Type, prompt, asset.Width, asset.Height,
+            return Compute(asset.Model, asset.ModelVersion, ReportedPipeline(asset.Pipeline), asset.Type, prompt, asset.Width, asset.Height,
                            asset.Seed, asset.Format, asset.Tileable, asset.Map, asset.VarySeed, asset.VaryStrength,
                            asset.InterpolateSeed, asset.InterpolateT);
         }

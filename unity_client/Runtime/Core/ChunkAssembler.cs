@@ -30,6 +30,7 @@ namespace AssetGen.Client.Core
         public bool Tileable;
         public string Model = "";
         public string ModelVersion = "";
+        public int Pipeline;              // the server's pixel pipeline version (0 = a server too old to send one)
         public string Sha256 = "";
         public MaterialMap Map = MaterialMap.Albedo;  // which map of the image (maps of one image share Index)
         public ulong? VarySeed;           // variations: this asset's own variation seed ...
@@ -55,6 +56,7 @@ namespace AssetGen.Client.Core
         public bool Tileable;
         public string Model = "";
         public string ModelVersion = "";
+        public int Pipeline;              // the server's pixel pipeline version (part of the cache key)
         public string Sha256 = "";
         public MaterialMap Map = MaterialMap.Albedo;  // which map of the image (maps of one image share Index)
         public ulong? VarySeed;           // variations: this asset's own variation seed ...
@@ -127,7 +129,7 @@ namespace AssetGen.Client.Core
             {
                 Tag = chunk.Tag, Index = chunk.Index, Seed = chunk.Seed, Type = chunk.Type, Width = chunk.Width,
                 Height = chunk.Height, Format = chunk.Format, Channels = chunk.Channels, Tileable = chunk.Tileable,
-                Model = chunk.Model, ModelVersion = chunk.ModelVersion, Sha256 = chunk.Sha256, Data = part.Buffer,
+                Model = chunk.Model, ModelVersion = chunk.ModelVersion, Pipeline = chunk.Pipeline, Sha256 = chunk.Sha256, Data = part.Buffer,
                 Map = chunk.Map, VarySeed = chunk.VarySeed, VaryStrength = chunk.VaryStrength,
                 InterpolateSeed = chunk.InterpolateSeed, InterpolateT = chunk.InterpolateT,
             };

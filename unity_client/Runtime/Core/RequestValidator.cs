@@ -17,6 +17,7 @@ namespace AssetGen.Client.Core
     {
         public string Model;
         public string ModelVersion;
+        public int Pipeline;       // the server's pixel pipeline version (ListModels)
         public AssetType Type;
         public string Prompt;      // as sent (the cache key trims it itself)
         public int Width;
@@ -144,6 +145,7 @@ namespace AssetGen.Client.Core
             {
                 Model = model.Name,
                 ModelVersion = model.Version,
+                Pipeline = model.Pipeline,
                 Type = request.Type,
                 Prompt = request.Prompt,
                 Width = request.Width == 0 ? kind.NativeSize : request.Width,

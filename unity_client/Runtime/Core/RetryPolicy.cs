@@ -1,6 +1,10 @@
-// When and how long to wait before trying a call again. Only RESOURCE_EXHAUSTED (queue full) and
-// UNAVAILABLE (warming up, restarting) are worth a retry; everything else is an answer. A stream
-// that already delivered an asset is never retried as a whole: that would deliver it twice.
+// When and how long to wait before trying a call again. Retried: a refusal the server means as
+// "try later" (it carries a retry-after-ms hint: the trailing metadata of a call, or
+// TagError.retry_after_ms), after the hint; and UNAVAILABLE from a server that never answered
+// (no trailing metadata: connection refused or lost), after the backoff. Everything else is an
+// answer: a RESOURCE_EXHAUSTED without a hint (gRPC's own "message larger than max") can never
+// succeed as it is. A stream that already delivered an asset is never retried as a whole: that
+// would deliver it twice. The same rule as the Python client's retry.is_retryable.
 //
 // Backoff before retry n (1-based): base = min(MaxBackoff, InitialBackoff * Multiplier^(n-1)),
 // then jitter: delay = base * (1 - JitterFraction * u) with u uniform in [0, 1). JitterFraction 1
@@ -42,15 +46,32 @@ namespace AssetGen.Client.Core
             if (JitterFraction < 0 || JitterFraction > 1) throw new ArgumentException("JitterFraction " + JitterFraction + " must be in 0..1");
         }
 
-        public static bool IsRetryable(int statusCode)
+        /// <summary>A failure worth retrying: the server sent a hint (<paramref name="retryAfterMs"/> &gt; 0), or
+        /// the call is UNAVAILABLE and the server never answered (<paramref name="serverAnswered"/> false:
+        /// no trailing metadata).</summary>
+        public static bool IsRetryable(int statusCode, int retryAfterMs, bool serverAnswered)
         {
-            return statusCode == StatusCodes.ResourceExhausted || statusCode == StatusCodes.Unavailable;
+            return retryAfterMs > 0 || (statusCode == StatusCodes.Unavailable && !serverAnswered);
         }
 
-        /// <summary>After attempt <paramref name="attempt"/> (1-based) failed with <paramref name="statusCode"/>: try again?</summary>
-        public bool ShouldRetry(int attempt, int statusCode, bool deliveredAny)
+        /// <summary>After attempt <paramref name="attempt"/> (1-based) failed: try again?</summary>
+        public bool ShouldRetry(int attempt, int statusCode, bool deliveredAny, int retryAfterMs, bool serverAnswered)
         {
-            return !deliveredAny && attempt < MaxAttempts && IsRetryable(statusCode);
+            return !deliveredAny && attempt < MaxAttempts && IsRetryable(statusCode, retryAfterMs, serverAnswered);
+        }
+
+        /// <summary>The server's hint when it sent one, else the backoff for retry <paramref name="retry"/>.</summary>
+        public TimeSpan Delay(int retry, int retryAfterMs, Random random)
+        {
+            return retryAfterMs > 0 ? TimeSpan.FromMilliseconds(retryAfterMs) : Backoff(retry, random);
+        }
+
+        /// <summary>The `retry-after-ms` value as sent (decimal digits), or 0 when absent or malformed.</summary>
+        public static int ParseHint(string value)
+        {
+            int ms;
+            return !string.IsNullOrEmpty(value) && int.TryParse(value, System.Globalization.NumberStyles.None,
+                                                                System.Globalization.CultureInfo.InvariantCulture, out ms) ? ms : 0;
         }
 
         /// <summary>The wait before retry <paramref name="retry"/> (1-based) for a jitter draw <paramref name="unit"/> in [0, 1).</summary>

@@ -36,7 +36,7 @@ namespace AssetGen.V1 {
             "LmFzc2V0Z2VuLnYxLkludGVycG9sYXRpb25IAEIHCgVub2lzZUIHCgVfc2Vl",
             "ZEILCglfdGlsZWFibGUiKwoJVmFyaWF0aW9uEgwKBHNlZWQYASABKAQSEAoI",
             "c3RyZW5ndGgYAiABKAEiNQoNSW50ZXJwb2xhdGlvbhIOCgZzZWVkX2IYASAB",
-            "KAQSDgoBdBgCIAEoAUgAiAEBQgQKAl90IqsDCgVBc3NldBILCgN0YWcYASAB",
+            "KAQSDgoBdBgCIAEoAUgAiAEBQgQKAl90Ir0DCgVBc3NldBILCgN0YWcYASAB",
             "KAkSDQoFaW5kZXgYAiABKA0SDAoEc2VlZBgDIAEoBBIkCgRraW5kGAQgASgO",
             "MhYuYXNzZXRnZW4udjEuQXNzZXRLaW5kEg0KBXdpZHRoGAUgASgNEg4KBmhl",
             "aWdodBgGIAEoDRIpCgZmb3JtYXQYByABKA4yGS5hc3NldGdlbi52MS5PdXRw",
@@ -46,63 +46,64 @@ namespace AssetGen.V1 {
             "DAoEZGF0YRgPIAEoDBIlCgNtYXAYECABKA4yGC5hc3NldGdlbi52MS5NYXRl",
             "cmlhbE1hcBIkCgR2YXJ5GBEgASgLMhYuYXNzZXRnZW4udjEuVmFyaWF0aW9u",
             "Ei8KC2ludGVycG9sYXRlGBIgASgLMhouYXNzZXRnZW4udjEuSW50ZXJwb2xh",
-            "dGlvbiJoCg5TZXNzaW9uUmVxdWVzdBIlCgZzdWJtaXQYASABKAsyEy5hc3Nl",
-            "dGdlbi52MS5TdWJtaXRIABIlCgZjYW5jZWwYAiABKAsyEy5hc3NldGdlbi52",
-            "MS5DYW5jZWxIAEIICgZhY3Rpb24iWAoGU3VibWl0EgsKA3RhZxgBIAEoCRIt",
-            "CgdyZXF1ZXN0GAIgASgLMhwuYXNzZXRnZW4udjEuR2VuZXJhdGVSZXF1ZXN0",
-            "EhIKCnRpbWVvdXRfbXMYAyABKA0iFQoGQ2FuY2VsEgsKA3RhZxgBIAEoCSKN",
-            "AQoPU2Vzc2lvblJlc3BvbnNlEiMKBWFzc2V0GAEgASgLMhIuYXNzZXRnZW4u",
-            "djEuQXNzZXRIABIkCgRkb25lGAIgASgLMhQuYXNzZXRnZW4udjEuVGFnRG9u",
-            "ZUgAEiYKBWVycm9yGAMgASgLMhUuYXNzZXRnZW4udjEuVGFnRXJyb3JIAEIH",
-            "CgVldmVudCIlCgdUYWdEb25lEgsKA3RhZxgBIAEoCRINCgVjb3VudBgCIAEo",
-            "DSJJCghUYWdFcnJvchILCgN0YWcYASABKAkSDAoEY29kZRgCIAEoBRIRCglj",
-            "b2RlX25hbWUYAyABKAkSDwoHbWVzc2FnZRgEIAEoCSITChFMaXN0TW9kZWxz",
-            "UmVxdWVzdCJTChJMaXN0TW9kZWxzUmVzcG9uc2USJgoGbW9kZWxzGAEgAygL",
-            "MhYuYXNzZXRnZW4udjEuTW9kZWxJbmZvEhUKDWRlZmF1bHRfbW9kZWwYAiAB",
-            "KAkixgEKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiAB",
-            "KAkSEgoKaXNfZGVmYXVsdBgDIAEoCBIkCgVraW5kcxgEIAMoCzIVLmFzc2V0",
-            "Z2VuLnYxLktpbmRJbmZvEioKB2Zvcm1hdHMYBSADKA4yGS5hc3NldGdlbi52",
-            "MS5PdXRwdXRGb3JtYXQSIwoGbGltaXRzGAYgASgLMhMuYXNzZXRnZW4udjEu",
-            "TGltaXRzEg8KB2xpY2Vuc2UYByABKAkieAoIS2luZEluZm8SJAoEa2luZBgB",
-            "IAEoDjIWLmFzc2V0Z2VuLnYxLkFzc2V0S2luZBITCgtuYXRpdmVfc2l6ZRgC",
-            "IAEoDRINCgVzaXplcxgDIAMoDRIQCghjaGFubmVscxgEIAEoDRIQCgh0aWxl",
-            "YWJsZRgFIAEoCCJ3CgZMaW1pdHMSEQoJbWF4X2NvdW50GAEgASgNEhgKEG1h",
-            "eF9wcm9tcHRfY2hhcnMYAiABKA0SEQoJbWF4X2JhdGNoGAMgASgNEhIKCmNo",
-            "dW5rX3NpemUYBCABKA0SGQoRbWF4X3F1ZXVlZF9pbWFnZXMYBSABKA0qawoJ",
-            "QXNzZXRLaW5kEhoKFkFTU0VUX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBU1NF",
-            "VF9LSU5EX1RFWFRVUkUQARIVChFBU1NFVF9LSU5EX1NQUklURRACEhMKD0FT",
-            "U0VUX0tJTkRfUFJPUBADKq4BCgxPdXRwdXRGb3JtYXQSHQoZT1VUUFVUX0ZP",
-            "Uk1BVF9VTlNQRUNJRklFRBAAEhUKEU9VVFBVVF9GT1JNQVRfUE5HEAESFwoT",
-            "T1VUUFVUX0ZPUk1BVF9SR0JBOBACEhkKFU9VVFBVVF9GT1JNQVRfRERTX0JD",
-            "MRADEhkKFU9VVFBVVF9GT1JNQVRfRERTX0JDMxAEEhkKFU9VVFBVVF9GT1JN",
-            "QVRfRERTX0JDNxAFKpIBCgtNYXRlcmlhbE1hcBIcChhNQVRFUklBTF9NQVBf",
-            "VU5TUEVDSUZJRUQQABIXChNNQVRFUklBTF9NQVBfQUxCRURPEAESFwoTTUFU",
-            "RVJJQUxfTUFQX05PUk1BTBACEhcKE01BVEVSSUFMX01BUF9IRUlHSFQQAxIa",
-            "ChZNQVRFUklBTF9NQVBfUk9VR0hORVNTEAQqVwoIUHJpb3JpdHkSGAoUUFJJ",
-            "T1JJVFlfVU5TUEVDSUZJRUQQABIYChRQUklPUklUWV9JTlRFUkFDVElWRRAB",
-            "EhcKE1BSSU9SSVRZX0JBQ0tHUk9VTkQQAjLjAQoIQXNzZXRHZW4SPgoIR2Vu",
-            "ZXJhdGUSHC5hc3NldGdlbi52MS5HZW5lcmF0ZVJlcXVlc3QaEi5hc3NldGdl",
-            "bi52MS5Bc3NldDABEkgKB1Nlc3Npb24SGy5hc3NldGdlbi52MS5TZXNzaW9u",
-            "UmVxdWVzdBocLmFzc2V0Z2VuLnYxLlNlc3Npb25SZXNwb25zZSgBMAESTQoK",
-            "TGlzdE1vZGVscxIeLmFzc2V0Z2VuLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gh8u",
-            "YXNzZXRnZW4udjEuTGlzdE1vZGVsc1Jlc3BvbnNlQg6qAgtBc3NldEdlbi5W",
-            "MWIGcHJvdG8z"));
+            "dGlvbhIQCghwaXBlbGluZRgTIAEoDSJoCg5TZXNzaW9uUmVxdWVzdBIlCgZz",
+            "dWJtaXQYASABKAsyEy5hc3NldGdlbi52MS5TdWJtaXRIABIlCgZjYW5jZWwY",
+            "AiABKAsyEy5hc3NldGdlbi52MS5DYW5jZWxIAEIICgZhY3Rpb24iWAoGU3Vi",
+            "bWl0EgsKA3RhZxgBIAEoCRItCgdyZXF1ZXN0GAIgASgLMhwuYXNzZXRnZW4u",
+            "djEuR2VuZXJhdGVSZXF1ZXN0EhIKCnRpbWVvdXRfbXMYAyABKA0iFQoGQ2Fu",
+            "Y2VsEgsKA3RhZxgBIAEoCSKNAQoPU2Vzc2lvblJlc3BvbnNlEiMKBWFzc2V0",
+            "GAEgASgLMhIuYXNzZXRnZW4udjEuQXNzZXRIABIkCgRkb25lGAIgASgLMhQu",
+            "YXNzZXRnZW4udjEuVGFnRG9uZUgAEiYKBWVycm9yGAMgASgLMhUuYXNzZXRn",
+            "ZW4udjEuVGFnRXJyb3JIAEIHCgVldmVudCIlCgdUYWdEb25lEgsKA3RhZxgB",
+            "IAEoCRINCgVjb3VudBgCIAEoDSJhCghUYWdFcnJvchILCgN0YWcYASABKAkS",
+            "DAoEY29kZRgCIAEoBRIRCgljb2RlX25hbWUYAyABKAkSDwoHbWVzc2FnZRgE",
+            "IAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgFIAEoDSITChFMaXN0TW9kZWxzUmVx",
+            "dWVzdCJTChJMaXN0TW9kZWxzUmVzcG9uc2USJgoGbW9kZWxzGAEgAygLMhYu",
+            "YXNzZXRnZW4udjEuTW9kZWxJbmZvEhUKDWRlZmF1bHRfbW9kZWwYAiABKAki",
+            "2AEKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkS",
+            "EgoKaXNfZGVmYXVsdBgDIAEoCBIkCgVraW5kcxgEIAMoCzIVLmFzc2V0Z2Vu",
+            "LnYxLktpbmRJbmZvEioKB2Zvcm1hdHMYBSADKA4yGS5hc3NldGdlbi52MS5P",
+            "dXRwdXRGb3JtYXQSIwoGbGltaXRzGAYgASgLMhMuYXNzZXRnZW4udjEuTGlt",
+            "aXRzEg8KB2xpY2Vuc2UYByABKAkSEAoIcGlwZWxpbmUYCCABKA0ieAoIS2lu",
+            "ZEluZm8SJAoEa2luZBgBIAEoDjIWLmFzc2V0Z2VuLnYxLkFzc2V0S2luZBIT",
+            "CgtuYXRpdmVfc2l6ZRgCIAEoDRINCgVzaXplcxgDIAMoDRIQCghjaGFubmVs",
+            "cxgEIAEoDRIQCgh0aWxlYWJsZRgFIAEoCCJ3CgZMaW1pdHMSEQoJbWF4X2Nv",
+            "dW50GAEgASgNEhgKEG1heF9wcm9tcHRfY2hhcnMYAiABKA0SEQoJbWF4X2Jh",
+            "dGNoGAMgASgNEhIKCmNodW5rX3NpemUYBCABKA0SGQoRbWF4X3F1ZXVlZF9p",
+            "bWFnZXMYBSABKA0qawoJQXNzZXRLaW5kEhoKFkFTU0VUX0tJTkRfVU5TUEVD",
+            "SUZJRUQQABIWChJBU1NFVF9LSU5EX1RFWFRVUkUQARIVChFBU1NFVF9LSU5E",
+            "X1NQUklURRACEhMKD0FTU0VUX0tJTkRfUFJPUBADKq4BCgxPdXRwdXRGb3Jt",
+            "YXQSHQoZT1VUUFVUX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhUKEU9VVFBVVF9G",
+            "T1JNQVRfUE5HEAESFwoTT1VUUFVUX0ZPUk1BVF9SR0JBOBACEhkKFU9VVFBV",
+            "VF9GT1JNQVRfRERTX0JDMRADEhkKFU9VVFBVVF9GT1JNQVRfRERTX0JDMxAE",
+            "EhkKFU9VVFBVVF9GT1JNQVRfRERTX0JDNxAFKpIBCgtNYXRlcmlhbE1hcBIc",
+            "ChhNQVRFUklBTF9NQVBfVU5TUEVDSUZJRUQQABIXChNNQVRFUklBTF9NQVBf",
+            "QUxCRURPEAESFwoTTUFURVJJQUxfTUFQX05PUk1BTBACEhcKE01BVEVSSUFM",
+            "X01BUF9IRUlHSFQQAxIaChZNQVRFUklBTF9NQVBfUk9VR0hORVNTEAQqVwoI",
+            "UHJpb3JpdHkSGAoUUFJJT1JJVFlfVU5TUEVDSUZJRUQQABIYChRQUklPUklU",
+            "WV9JTlRFUkFDVElWRRABEhcKE1BSSU9SSVRZX0JBQ0tHUk9VTkQQAjLjAQoI",
+            "QXNzZXRHZW4SPgoIR2VuZXJhdGUSHC5hc3NldGdlbi52MS5HZW5lcmF0ZVJl",
+            "cXVlc3QaEi5hc3NldGdlbi52MS5Bc3NldDABEkgKB1Nlc3Npb24SGy5hc3Nl",
+            "dGdlbi52MS5TZXNzaW9uUmVxdWVzdBocLmFzc2V0Z2VuLnYxLlNlc3Npb25S",
+            "ZXNwb25zZSgBMAESTQoKTGlzdE1vZGVscxIeLmFzc2V0Z2VuLnYxLkxpc3RN",
+            "b2RlbHNSZXF1ZXN0Gh8uYXNzZXRnZW4udjEuTGlzdE1vZGVsc1Jlc3BvbnNl",
+            "Qg6qAgtBc3NldEdlbi5WMWIGcHJvdG8z"));
       descriptor = pbr::FileDescriptor.FromGeneratedCode(descriptorData,
           new pbr::FileDescriptor[] { },
           new pbr::GeneratedClrTypeInfo(new[] {typeof(global::AssetGen.V1.AssetKind), typeof(global::AssetGen.V1.OutputFormat), typeof(global::AssetGen.V1.MaterialMap), typeof(global::AssetGen.V1.Priority), }, null, new pbr::GeneratedClrTypeInfo[] {
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.GenerateRequest), global::AssetGen.V1.GenerateRequest.Parser, new[]{ "Model", "Kind", "Prompt", "Width", "Height", "Count", "Seed", "Format", "Tileable", "Priority", "Maps", "Vary", "Interpolate" }, new[]{ "Noise", "Seed", "Tileable" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Variation), global::AssetGen.V1.Variation.Parser, new[]{ "Seed", "Strength" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Interpolation), global::AssetGen.V1.Interpolation.Parser, new[]{ "SeedB", "T" }, new[]{ "T" }, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Asset), global::AssetGen.V1.Asset.Parser, new[]{ "Tag", "Index", "Seed", "Kind", "Width", "Height", "Format", "Channels", "Tileable", "Model", "ModelVersion", "Sha256", "TotalSize", "Offset", "Data", "Map", "Vary", "Interpolate" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Asset), global::AssetGen.V1.Asset.Parser, new[]{ "Tag", "Index", "Seed", "Kind", "Width", "Height", "Format", "Channels", "Tileable", "Model", "ModelVersion", "Sha256", "TotalSize", "Offset", "Data", "Map", "Vary", "Interpolate", "Pipeline" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.SessionRequest), global::AssetGen.V1.SessionRequest.Parser, new[]{ "Submit", "Cancel" }, new[]{ "Action" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Submit), global::AssetGen.V1.Submit.Parser, new[]{ "Tag", "Request", "TimeoutMs" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Cancel), global::AssetGen.V1.Cancel.Parser, new[]{ "Tag" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.SessionResponse), global::AssetGen.V1.SessionResponse.Parser, new[]{ "Asset", "Done", "Error" }, new[]{ "Event" }, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.TagDone), global::AssetGen.V1.TagDone.Parser, new[]{ "Tag", "Count" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.TagError), global::AssetGen.V1.TagError.Parser, new[]{ "Tag", "Code", "CodeName", "Message" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.TagError), global::AssetGen.V1.TagError.Parser, new[]{ "Tag", "Code", "CodeName", "Message", "RetryAfterMs" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.ListModelsRequest), global::AssetGen.V1.ListModelsRequest.Parser, null, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.ListModelsResponse), global::AssetGen.V1.ListModelsResponse.Parser, new[]{ "Models", "DefaultModel" }, null, null, null, null),
-            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.ModelInfo), global::AssetGen.V1.ModelInfo.Parser, new[]{ "Name", "Version", "IsDefault", "Kinds", "Formats", "Limits", "License" }, null, null, null, null),
+            new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.ModelInfo), global::AssetGen.V1.ModelInfo.Parser, new[]{ "Name", "Version", "IsDefault", "Kinds", "Formats", "Limits", "License", "Pipeline" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.KindInfo), global::AssetGen.V1.KindInfo.Parser, new[]{ "Kind", "NativeSize", "Sizes", "Channels", "Tileable" }, null, null, null, null),
             new pbr::GeneratedClrTypeInfo(typeof(global::AssetGen.V1.Limits), global::AssetGen.V1.Limits.Parser, new[]{ "MaxCount", "MaxPromptChars", "MaxBatch", "ChunkSize", "MaxQueuedImages" }, null, null, null, null)
           }));
@@ -1492,6 +1493,7 @@ namespace AssetGen.V1 {
       map_ = other.map_;
       vary_ = other.vary_ != null ? other.vary_.Clone() : null;
       interpolate_ = other.interpolate_ != null ? other.interpolate_.Clone() : null;
+      pipeline_ = other.pipeline_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -1744,6 +1746,22 @@ namespace AssetGen.V1 {
       }
     }
 
+    /// <summary>Field number for the "pipeline" field.</summary>
+    public const int PipelineFieldNumber = 19;
+    private uint pipeline_;
+    /// <summary>
+    /// The server's pixel pipeline version (text encoding, post-processing, encoding). It changes
+    /// whenever the same request would give other bytes, so it is part of the cache key.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint Pipeline {
+      get { return pipeline_; }
+      set {
+        pipeline_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -1777,6 +1795,7 @@ namespace AssetGen.V1 {
       if (Map != other.Map) return false;
       if (!object.Equals(Vary, other.Vary)) return false;
       if (!object.Equals(Interpolate, other.Interpolate)) return false;
+      if (Pipeline != other.Pipeline) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -1802,6 +1821,7 @@ namespace AssetGen.V1 {
       if (Map != global::AssetGen.V1.MaterialMap.Unspecified) hash ^= Map.GetHashCode();
       if (vary_ != null) hash ^= Vary.GetHashCode();
       if (interpolate_ != null) hash ^= Interpolate.GetHashCode();
+      if (Pipeline != 0) hash ^= Pipeline.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -1892,6 +1912,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(146, 1);
         output.WriteMessage(Interpolate);
       }
+      if (Pipeline != 0) {
+        output.WriteRawTag(152, 1);
+        output.WriteUInt32(Pipeline);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -1974,6 +1998,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(146, 1);
         output.WriteMessage(Interpolate);
       }
+      if (Pipeline != 0) {
+        output.WriteRawTag(152, 1);
+        output.WriteUInt32(Pipeline);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -2037,6 +2065,9 @@ namespace AssetGen.V1 {
       }
       if (interpolate_ != null) {
         size += 2 + pb::CodedOutputStream.ComputeMessageSize(Interpolate);
+      }
+      if (Pipeline != 0) {
+        size += 2 + pb::CodedOutputStream.ComputeUInt32Size(Pipeline);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -2109,6 +2140,9 @@ namespace AssetGen.V1 {
           Interpolate = new global::AssetGen.V1.Interpolation();
         }
         Interpolate.MergeFrom(other.Interpolate);
+      }
+      if (other.Pipeline != 0) {
+        Pipeline = other.Pipeline;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -2203,6 +2237,10 @@ namespace AssetGen.V1 {
             input.ReadMessage(Interpolate);
             break;
           }
+          case 152: {
+            Pipeline = input.ReadUInt32();
+            break;
+          }
         }
       }
     #endif
@@ -2294,6 +2332,10 @@ namespace AssetGen.V1 {
               Interpolate = new global::AssetGen.V1.Interpolation();
             }
             input.ReadMessage(Interpolate);
+            break;
+          }
+          case 152: {
+            Pipeline = input.ReadUInt32();
             break;
           }
         }
@@ -3670,6 +3712,7 @@ namespace AssetGen.V1 {
       code_ = other.code_;
       codeName_ = other.codeName_;
       message_ = other.message_;
+      retryAfterMs_ = other.retryAfterMs_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -3736,6 +3779,22 @@ namespace AssetGen.V1 {
       }
     }
 
+    /// <summary>Field number for the "retry_after_ms" field.</summary>
+    public const int RetryAfterMsFieldNumber = 5;
+    private uint retryAfterMs_;
+    /// <summary>
+    /// Set (> 0) when the server means "try later": the same as Generate's `retry-after-ms` trailing
+    /// metadata. Only such errors are worth retrying; 0 = an answer, retrying cannot change it.
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint RetryAfterMs {
+      get { return retryAfterMs_; }
+      set {
+        retryAfterMs_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -3755,6 +3814,7 @@ namespace AssetGen.V1 {
       if (Code != other.Code) return false;
       if (CodeName != other.CodeName) return false;
       if (Message != other.Message) return false;
+      if (RetryAfterMs != other.RetryAfterMs) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -3766,6 +3826,7 @@ namespace AssetGen.V1 {
       if (Code != 0) hash ^= Code.GetHashCode();
       if (CodeName.Length != 0) hash ^= CodeName.GetHashCode();
       if (Message.Length != 0) hash ^= Message.GetHashCode();
+      if (RetryAfterMs != 0) hash ^= RetryAfterMs.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -3800,6 +3861,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(34);
         output.WriteString(Message);
       }
+      if (RetryAfterMs != 0) {
+        output.WriteRawTag(40);
+        output.WriteUInt32(RetryAfterMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -3826,6 +3891,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(34);
         output.WriteString(Message);
       }
+      if (RetryAfterMs != 0) {
+        output.WriteRawTag(40);
+        output.WriteUInt32(RetryAfterMs);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -3847,6 +3916,9 @@ namespace AssetGen.V1 {
       }
       if (Message.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(Message);
+      }
+      if (RetryAfterMs != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(RetryAfterMs);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -3871,6 +3943,9 @@ namespace AssetGen.V1 {
       }
       if (other.Message.Length != 0) {
         Message = other.Message;
+      }
+      if (other.RetryAfterMs != 0) {
+        RetryAfterMs = other.RetryAfterMs;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -3903,6 +3978,10 @@ namespace AssetGen.V1 {
             Message = input.ReadString();
             break;
           }
+          case 40: {
+            RetryAfterMs = input.ReadUInt32();
+            break;
+          }
         }
       }
     #endif
@@ -3932,6 +4011,10 @@ namespace AssetGen.V1 {
           }
           case 34: {
             Message = input.ReadString();
+            break;
+          }
+          case 40: {
+            RetryAfterMs = input.ReadUInt32();
             break;
           }
         }
@@ -4349,6 +4432,7 @@ namespace AssetGen.V1 {
       formats_ = other.formats_.Clone();
       limits_ = other.limits_ != null ? other.limits_.Clone() : null;
       license_ = other.license_;
+      pipeline_ = other.pipeline_;
       _unknownFields = pb::UnknownFieldSet.Clone(other._unknownFields);
     }
 
@@ -4440,6 +4524,21 @@ namespace AssetGen.V1 {
       }
     }
 
+    /// <summary>Field number for the "pipeline" field.</summary>
+    public const int PipelineFieldNumber = 8;
+    private uint pipeline_;
+    /// <summary>
+    /// the pipeline version its assets will carry (Asset.pipeline)
+    /// </summary>
+    [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
+    [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
+    public uint Pipeline {
+      get { return pipeline_; }
+      set {
+        pipeline_ = value;
+      }
+    }
+
     [global::System.Diagnostics.DebuggerNonUserCodeAttribute]
     [global::System.CodeDom.Compiler.GeneratedCode("protoc", null)]
     public override bool Equals(object other) {
@@ -4462,6 +4561,7 @@ namespace AssetGen.V1 {
       if(!formats_.Equals(other.formats_)) return false;
       if (!object.Equals(Limits, other.Limits)) return false;
       if (License != other.License) return false;
+      if (Pipeline != other.Pipeline) return false;
       return Equals(_unknownFields, other._unknownFields);
     }
 
@@ -4476,6 +4576,7 @@ namespace AssetGen.V1 {
       hash ^= formats_.GetHashCode();
       if (limits_ != null) hash ^= Limits.GetHashCode();
       if (License.Length != 0) hash ^= License.GetHashCode();
+      if (Pipeline != 0) hash ^= Pipeline.GetHashCode();
       if (_unknownFields != null) {
         hash ^= _unknownFields.GetHashCode();
       }
@@ -4516,6 +4617,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(58);
         output.WriteString(License);
       }
+      if (Pipeline != 0) {
+        output.WriteRawTag(64);
+        output.WriteUInt32(Pipeline);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(output);
       }
@@ -4548,6 +4653,10 @@ namespace AssetGen.V1 {
         output.WriteRawTag(58);
         output.WriteString(License);
       }
+      if (Pipeline != 0) {
+        output.WriteRawTag(64);
+        output.WriteUInt32(Pipeline);
+      }
       if (_unknownFields != null) {
         _unknownFields.WriteTo(ref output);
       }
@@ -4574,6 +4683,9 @@ namespace AssetGen.V1 {
       }
       if (License.Length != 0) {
         size += 1 + pb::CodedOutputStream.ComputeStringSize(License);
+      }
+      if (Pipeline != 0) {
+        size += 1 + pb::CodedOutputStream.ComputeUInt32Size(Pipeline);
       }
       if (_unknownFields != null) {
         size += _unknownFields.CalculateSize();
@@ -4606,6 +4718,9 @@ namespace AssetGen.V1 {
       }
       if (other.License.Length != 0) {
         License = other.License;
+      }
+      if (other.Pipeline != 0) {
+        Pipeline = other.Pipeline;
       }
       _unknownFields = pb::UnknownFieldSet.MergeFrom(_unknownFields, other._unknownFields);
     }
@@ -4654,6 +4769,10 @@ namespace AssetGen.V1 {
             License = input.ReadString();
             break;
           }
+          case 64: {
+            Pipeline = input.ReadUInt32();
+            break;
+          }
         }
       }
     #endif
@@ -4699,6 +4818,10 @@ namespace AssetGen.V1 {
           }
           case 58: {
             License = input.ReadString();
+            break;
+          }
+          case 64: {
+            Pipeline = input.ReadUInt32();
             break;
           }
         }

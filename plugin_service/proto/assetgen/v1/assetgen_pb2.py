@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ssetgen/v1/assetgen.proto\x12\x0b\x61ssetgen.v1\"\xa4\x03\n\x0fGenerateRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\r\n\x05width\x18\x04 \x01(\r\x12\x0e\n\x06height\x18\x05 \x01(\r\x12\r\n\x05\x63ount\x18\x06 \x01(\r\x12\x11\n\x04seed\x18\x07 \x01(\x04H\x01\x88\x01\x01\x12)\n\x06\x66ormat\x18\x08 \x01(\x0e\x32\x19.assetgen.v1.OutputFormat\x12\x15\n\x08tileable\x18\t \x01(\x08H\x02\x88\x01\x01\x12\'\n\x08priority\x18\n \x01(\x0e\x32\x15.assetgen.v1.Priority\x12&\n\x04maps\x18\x0b \x03(\x0e\x32\x18.assetgen.v1.MaterialMap\x12&\n\x04vary\x18\x0c \x01(\x0b\x32\x16.assetgen.v1.VariationH\x00\x12\x31\n\x0binterpolate\x18\r \x01(\x0b\x32\x1a.assetgen.v1.InterpolationH\x00\x42\x07\n\x05noiseB\x07\n\x05_seedB\x0b\n\t_tileable\"+\n\tVariation\x12\x0c\n\x04seed\x18\x01 \x01(\x04\x12\x10\n\x08strength\x18\x02 \x01(\x01\"5\n\rInterpolation\x12\x0e\n\x06seed_b\x18\x01 \x01(\x04\x12\x0e\n\x01t\x18\x02 \x01(\x01H\x00\x88\x01\x01\x42\x04\n\x02_t\"\xab\x03\n\x05\x41sset\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\r\n\x05width\x18\x05 \x01(\r\x12\x0e\n\x06height\x18\x06 \x01(\r\x12)\n\x06\x66ormat\x18\x07 \x01(\x0e\x32\x19.assetgen.v1.OutputFormat\x12\x10\n\x08\x63hannels\x18\x08 \x01(\r\x12\x10\n\x08tileable\x18\t \x01(\x08\x12\r\n\x05model\x18\n \x01(\t\x12\x15\n\rmodel_version\x18\x0b \x01(\t\x12\x0e\n\x06sha256\x18\x0c \x01(\t\x12\x12\n\ntotal_size\x18\r \x01(\x04\x12\x0e\n\x06offset\x18\x0e \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x0f \x01(\x0c\x12%\n\x03map\x18\x10 \x01(\x0e\x32\x18.assetgen.v1.MaterialMap\x12$\n\x04vary\x18\x11 \x01(\x0b\x32\x16.assetgen.v1.Variation\x12/\n\x0binterpolate\x18\x12 \x01(\x0b\x32\x1a.assetgen.v1.Interpolation\"h\n\x0eSessionRequest\x12%\n\x06submit\x18\x01 \x01(\x0b\x32\x13.assetgen.v1.SubmitH\x00\x12%\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x13.assetgen.v1.CancelH\x00\x42\x08\n\x06\x61\x63tion\"X\n\x06Submit\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12-\n\x07request\x18\x02 \x01(\x0b\x32\x1c.assetgen.v1.GenerateRequest\x12\x12\n\ntimeout_ms\x18\x03 \x01(\r\"\x15\n\x06\x43\x61ncel\x12\x0b\n\x03tag\x18\x01 \x01(\t\"\x8d\x01\n\x0fSessionResponse\x12#\n\x05\x61sset\x18\x01 \x01(\x0b\x32\x12.assetgen.v1.AssetH\x00\x12$\n\x04\x64one\x18\x02 \x01(\x0b\x32\x14.assetgen.v1.TagDoneH\x00\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x15.assetgen.v1.TagErrorH\x00\x42\x07\n\x05\x65vent\"%\n\x07TagDone\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"I\n\x08TagError\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\x11\n\tcode_name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\x13\n\x11ListModelsRequest\"S\n\x12ListModelsResponse\x12&\n\x06models\x18\x01 \x03(\x0b\x32\x16.assetgen.v1.ModelInfo\x12\x15\n\rdefault_model\x18\x02 \x01(\t\"\xc6\x01\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x12\n\nis_default\x18\x03 \x01(\x08\x12$\n\x05kinds\x18\x04 \x03(\x0b\x32\x15.assetgen.v1.KindInfo\x12*\n\x07\x66ormats\x18\x05 \x03(\x0e\x32\x19.assetgen.v1.OutputFormat\x12#\n\x06limits\x18\x06 \x01(\x0b\x32\x13.assetgen.v1.Limits\x12\x0f\n\x07license\x18\x07 \x01(\t\"x\n\x08KindInfo\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\x13\n\x0bnative_size\x18\x02 \x01(\r\x12\r\n\x05sizes\x18\x03 \x03(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x10\n\x08tileable\x18\x05 \x01(\x08\"w\n\x06Limits\x12\x11\n\tmax_count\x18\x01 \x01(\r\x12\x18\n\x10max_prompt_chars\x18\x02 \x01(\r\x12\x11\n\tmax_batch\x18\x03 \x01(\r\x12\x12\n\nchunk_size\x18\x04 \x01(\r\x12\x19\n\x11max_queued_images\x18\x05 \x01(\r*k\n\tAssetKind\x12\x1a\n\x16\x41SSET_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41SSET_KIND_TEXTURE\x10\x01\x12\x15\n\x11\x41SSET_KIND_SPRITE\x10\x02\x12\x13\n\x0f\x41SSET_KIND_PROP\x10\x03*\xae\x01\n\x0cOutputFormat\x12\x1d\n\x19OUTPUT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTPUT_FORMAT_PNG\x10\x01\x12\x17\n\x13OUTPUT_FORMAT_RGBA8\x10\x02\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC1\x10\x03\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC3\x10\x04\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC7\x10\x05*\x92\x01\n\x0bMaterialMap\x12\x1c\n\x18MATERIAL_MAP_UNSPECIFIED\x10\x00\x12\x17\n\x13MATERIAL_MAP_ALBEDO\x10\x01\x12\x17\n\x13MATERIAL_MAP_NORMAL\x10\x02\x12\x17\n\x13MATERIAL_MAP_HEIGHT\x10\x03\x12\x1a\n\x16MATERIAL_MAP_ROUGHNESS\x10\x04*W\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x18\n\x14PRIORITY_INTERACTIVE\x10\x01\x12\x17\n\x13PRIORITY_BACKGROUND\x10\x02\x32\xe3\x01\n\x08\x41ssetGen\x12>\n\x08Generate\x12\x1c.assetgen.v1.GenerateRequest\x1a\x12.assetgen.v1.Asset0\x01\x12H\n\x07Session\x12\x1b.assetgen.v1.SessionRequest\x1a\x1c.assetgen.v1.SessionResponse(\x01\x30\x01\x12M\n\nListModels\x12\x1e.assetgen.v1.ListModelsRequest\x1a\x1f.assetgen.v1.ListModelsResponseB\x0e\xaa\x02\x0b\x41ssetGen.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61ssetgen/v1/assetgen.proto\x12\x0b\x61ssetgen.v1\"\xa4\x03\n\x0fGenerateRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12\r\n\x05width\x18\x04 \x01(\r\x12\x0e\n\x06height\x18\x05 \x01(\r\x12\r\n\x05\x63ount\x18\x06 \x01(\r\x12\x11\n\x04seed\x18\x07 \x01(\x04H\x01\x88\x01\x01\x12)\n\x06\x66ormat\x18\x08 \x01(\x0e\x32\x19.assetgen.v1.OutputFormat\x12\x15\n\x08tileable\x18\t \x01(\x08H\x02\x88\x01\x01\x12\'\n\x08priority\x18\n \x01(\x0e\x32\x15.assetgen.v1.Priority\x12&\n\x04maps\x18\x0b \x03(\x0e\x32\x18.assetgen.v1.MaterialMap\x12&\n\x04vary\x18\x0c \x01(\x0b\x32\x16.assetgen.v1.VariationH\x00\x12\x31\n\x0binterpolate\x18\r \x01(\x0b\x32\x1a.assetgen.v1.InterpolationH\x00\x42\x07\n\x05noiseB\x07\n\x05_seedB\x0b\n\t_tileable\"+\n\tVariation\x12\x0c\n\x04seed\x18\x01 \x01(\x04\x12\x10\n\x08strength\x18\x02 \x01(\x01\"5\n\rInterpolation\x12\x0e\n\x06seed_b\x18\x01 \x01(\x04\x12\x0e\n\x01t\x18\x02 \x01(\x01H\x00\x88\x01\x01\x42\x04\n\x02_t\"\xbd\x03\n\x05\x41sset\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\r\n\x05width\x18\x05 \x01(\r\x12\x0e\n\x06height\x18\x06 \x01(\r\x12)\n\x06\x66ormat\x18\x07 \x01(\x0e\x32\x19.assetgen.v1.OutputFormat\x12\x10\n\x08\x63hannels\x18\x08 \x01(\r\x12\x10\n\x08tileable\x18\t \x01(\x08\x12\r\n\x05model\x18\n \x01(\t\x12\x15\n\rmodel_version\x18\x0b \x01(\t\x12\x0e\n\x06sha256\x18\x0c \x01(\t\x12\x12\n\ntotal_size\x18\r \x01(\x04\x12\x0e\n\x06offset\x18\x0e \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x0f \x01(\x0c\x12%\n\x03map\x18\x10 \x01(\x0e\x32\x18.assetgen.v1.MaterialMap\x12$\n\x04vary\x18\x11 \x01(\x0b\x32\x16.assetgen.v1.Variation\x12/\n\x0binterpolate\x18\x12 \x01(\x0b\x32\x1a.assetgen.v1.Interpolation\x12\x10\n\x08pipeline\x18\x13 \x01(\r\"h\n\x0eSessionRequest\x12%\n\x06submit\x18\x01 \x01(\x0b\x32\x13.assetgen.v1.SubmitH\x00\x12%\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x13.assetgen.v1.CancelH\x00\x42\x08\n\x06\x61\x63tion\"X\n\x06Submit\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12-\n\x07request\x18\x02 \x01(\x0b\x32\x1c.assetgen.v1.GenerateRequest\x12\x12\n\ntimeout_ms\x18\x03 \x01(\r\"\x15\n\x06\x43\x61ncel\x12\x0b\n\x03tag\x18\x01 \x01(\t\"\x8d\x01\n\x0fSessionResponse\x12#\n\x05\x61sset\x18\x01 \x01(\x0b\x32\x12.assetgen.v1.AssetH\x00\x12$\n\x04\x64one\x18\x02 \x01(\x0b\x32\x14.assetgen.v1.TagDoneH\x00\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x15.assetgen.v1.TagErrorH\x00\x42\x07\n\x05\x65vent\"%\n\x07TagDone\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\r\"a\n\x08TagError\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\x05\x12\x11\n\tcode_name\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x16\n\x0eretry_after_ms\x18\x05 \x01(\r\"\x13\n\x11ListModelsRequest\"S\n\x12ListModelsResponse\x12&\n\x06models\x18\x01 \x03(\x0b\x32\x16.assetgen.v1.ModelInfo\x12\x15\n\rdefault_model\x18\x02 \x01(\t\"\xd8\x01\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x12\n\nis_default\x18\x03 \x01(\x08\x12$\n\x05kinds\x18\x04 \x03(\x0b\x32\x15.assetgen.v1.KindInfo\x12*\n\x07\x66ormats\x18\x05 \x03(\x0e\x32\x19.assetgen.v1.OutputFormat\x12#\n\x06limits\x18\x06 \x01(\x0b\x32\x13.assetgen.v1.Limits\x12\x0f\n\x07license\x18\x07 \x01(\t\x12\x10\n\x08pipeline\x18\x08 \x01(\r\"x\n\x08KindInfo\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.assetgen.v1.AssetKind\x12\x13\n\x0bnative_size\x18\x02 \x01(\r\x12\r\n\x05sizes\x18\x03 \x03(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x10\n\x08tileable\x18\x05 \x01(\x08\"w\n\x06Limits\x12\x11\n\tmax_count\x18\x01 \x01(\r\x12\x18\n\x10max_prompt_chars\x18\x02 \x01(\r\x12\x11\n\tmax_batch\x18\x03 \x01(\r\x12\x12\n\nchunk_size\x18\x04 \x01(\r\x12\x19\n\x11max_queued_images\x18\x05 \x01(\r*k\n\tAssetKind\x12\x1a\n\x16\x41SSET_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41SSET_KIND_TEXTURE\x10\x01\x12\x15\n\x11\x41SSET_KIND_SPRITE\x10\x02\x12\x13\n\x0f\x41SSET_KIND_PROP\x10\x03*\xae\x01\n\x0cOutputFormat\x12\x1d\n\x19OUTPUT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTPUT_FORMAT_PNG\x10\x01\x12\x17\n\x13OUTPUT_FORMAT_RGBA8\x10\x02\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC1\x10\x03\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC3\x10\x04\x12\x19\n\x15OUTPUT_FORMAT_DDS_BC7\x10\x05*\x92\x01\n\x0bMaterialMap\x12\x1c\n\x18MATERIAL_MAP_UNSPECIFIED\x10\x00\x12\x17\n\x13MATERIAL_MAP_ALBEDO\x10\x01\x12\x17\n\x13MATERIAL_MAP_NORMAL\x10\x02\x12\x17\n\x13MATERIAL_MAP_HEIGHT\x10\x03\x12\x1a\n\x16MATERIAL_MAP_ROUGHNESS\x10\x04*W\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x18\n\x14PRIORITY_INTERACTIVE\x10\x01\x12\x17\n\x13PRIORITY_BACKGROUND\x10\x02\x32\xe3\x01\n\x08\x41ssetGen\x12>\n\x08Generate\x12\x1c.assetgen.v1.GenerateRequest\x1a\x12.assetgen.v1.Asset0\x01\x12H\n\x07Session\x12\x1b.assetgen.v1.SessionRequest\x1a\x1c.assetgen.v1.SessionResponse(\x01\x30\x01\x12M\n\nListModels\x12\x1e.assetgen.v1.ListModelsRequest\x1a\x1f.assetgen.v1.ListModelsResponseB\x0e\xaa\x02\x0b\x41ssetGen.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,14 +32,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'assetgen.v1.assetgen_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\252\002\013AssetGen.V1'
-  _globals['_ASSETKIND']._serialized_start=2023
-  _globals['_ASSETKIND']._serialized_end=2130
-  _globals['_OUTPUTFORMAT']._serialized_start=2133
-  _globals['_OUTPUTFORMAT']._serialized_end=2307
-  _globals['_MATERIALMAP']._serialized_start=2310
-  _globals['_MATERIALMAP']._serialized_end=2456
-  _globals['_PRIORITY']._serialized_start=2458
-  _globals['_PRIORITY']._serialized_end=2545
+  _globals['_ASSETKIND']._serialized_start=2083
+  _globals['_ASSETKIND']._serialized_end=2190
+  _globals['_OUTPUTFORMAT']._serialized_start=2193
+  _globals['_OUTPUTFORMAT']._serialized_end=2367
+  _globals['_MATERIALMAP']._serialized_start=2370
+  _globals['_MATERIALMAP']._serialized_end=2516
+  _globals['_PRIORITY']._serialized_start=2518
+  _globals['_PRIORITY']._serialized_end=2605
   _globals['_GENERATEREQUEST']._serialized_start=44
   _globals['_GENERATEREQUEST']._serialized_end=464
   _globals['_VARIATION']._serialized_start=466
@@ -47,29 +47,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INTERPOLATION']._serialized_start=511
   _globals['_INTERPOLATION']._serialized_end=564
   _globals['_ASSET']._serialized_start=567
-  _globals['_ASSET']._serialized_end=994
-  _globals['_SESSIONREQUEST']._serialized_start=996
-  _globals['_SESSIONREQUEST']._serialized_end=1100
-  _globals['_SUBMIT']._serialized_start=1102
-  _globals['_SUBMIT']._serialized_end=1190
-  _globals['_CANCEL']._serialized_start=1192
-  _globals['_CANCEL']._serialized_end=1213
-  _globals['_SESSIONRESPONSE']._serialized_start=1216
-  _globals['_SESSIONRESPONSE']._serialized_end=1357
-  _globals['_TAGDONE']._serialized_start=1359
-  _globals['_TAGDONE']._serialized_end=1396
-  _globals['_TAGERROR']._serialized_start=1398
-  _globals['_TAGERROR']._serialized_end=1471
-  _globals['_LISTMODELSREQUEST']._serialized_start=1473
-  _globals['_LISTMODELSREQUEST']._serialized_end=1492
-  _globals['_LISTMODELSRESPONSE']._serialized_start=1494
-  _globals['_LISTMODELSRESPONSE']._serialized_end=1577
-  _globals['_MODELINFO']._serialized_start=1580
-  _globals['_MODELINFO']._serialized_end=1778
-  _globals['_KINDINFO']._serialized_start=1780
-  _globals['_KINDINFO']._serialized_end=1900
-  _globals['_LIMITS']._serialized_start=1902
-  _globals['_LIMITS']._serialized_end=2021
-  _globals['_ASSETGEN']._serialized_start=2548
-  _globals['_ASSETGEN']._serialized_end=2775
+  _globals['_ASSET']._serialized_end=1012
+  _globals['_SESSIONREQUEST']._serialized_start=1014
+  _globals['_SESSIONREQUEST']._serialized_end=1118
+  _globals['_SUBMIT']._serialized_start=1120
+  _globals['_SUBMIT']._serialized_end=1208
+  _globals['_CANCEL']._serialized_start=1210
+  _globals['_CANCEL']._serialized_end=1231
+  _globals['_SESSIONRESPONSE']._serialized_start=1234
+  _globals['_SESSIONRESPONSE']._serialized_end=1375
+  _globals['_TAGDONE']._serialized_start=1377
+  _globals['_TAGDONE']._serialized_end=1414
+  _globals['_TAGERROR']._serialized_start=1416
+  _globals['_TAGERROR']._serialized_end=1513
+  _globals['_LISTMODELSREQUEST']._serialized_start=1515
+  _globals['_LISTMODELSREQUEST']._serialized_end=1534
+  _globals['_LISTMODELSRESPONSE']._serialized_start=1536
+  _globals['_LISTMODELSRESPONSE']._serialized_end=1619
+  _globals['_MODELINFO']._serialized_start=1622
+  _globals['_MODELINFO']._serialized_end=1838
+  _globals['_KINDINFO']._serialized_start=1840
+  _globals['_KINDINFO']._serialized_end=1960
+  _globals['_LIMITS']._serialized_start=1962
+  _globals['_LIMITS']._serialized_end=2081
+  _globals['_ASSETGEN']._serialized_start=2608
+  _globals['_ASSETGEN']._serialized_end=2835
 # @@protoc_insertion_point(module_scope)

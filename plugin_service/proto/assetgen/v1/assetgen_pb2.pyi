@@ -102,7 +102,7 @@ class Interpolation(_message.Message):
     def __init__(self, seed_b: _Optional[int] = ..., t: _Optional[float] = ...) -> None: ...
 
 class Asset(_message.Message):
-    __slots__ = ("tag", "index", "seed", "kind", "width", "height", "format", "channels", "tileable", "model", "model_version", "sha256", "total_size", "offset", "data", "map", "vary", "interpolate")
+    __slots__ = ("tag", "index", "seed", "kind", "width", "height", "format", "channels", "tileable", "model", "model_version", "sha256", "total_size", "offset", "data", "map", "vary", "interpolate", "pipeline")
     TAG_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +121,7 @@ class Asset(_message.Message):
     MAP_FIELD_NUMBER: _ClassVar[int]
     VARY_FIELD_NUMBER: _ClassVar[int]
     INTERPOLATE_FIELD_NUMBER: _ClassVar[int]
+    PIPELINE_FIELD_NUMBER: _ClassVar[int]
     tag: str
     index: int
     seed: int
@@ -139,7 +140,8 @@ class Asset(_message.Message):
     map: MaterialMap
     vary: Variation
     interpolate: Interpolation
-    def __init__(self, tag: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., channels: _Optional[int] = ..., tileable: _Optional[bool] = ..., model: _Optional[str] = ..., model_version: _Optional[str] = ..., sha256: _Optional[str] = ..., total_size: _Optional[int] = ..., offset: _Optional[int] = ..., data: _Optional[bytes] = ..., map: _Optional[_Union[MaterialMap, str]] = ..., vary: _Optional[_Union[Variation, _Mapping]] = ..., interpolate: _Optional[_Union[Interpolation, _Mapping]] = ...) -> None: ...
+    pipeline: int
+    def __init__(self, tag: _Optional[str] = ..., index: _Optional[int] = ..., seed: _Optional[int] = ..., kind: _Optional[_Union[AssetKind, str]] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., format: _Optional[_Union[OutputFormat, str]] = ..., channels: _Optional[int] = ..., tileable: _Optional[bool] = ..., model: _Optional[str] = ..., model_version: _Optional[str] = ..., sha256: _Optional[str] = ..., total_size: _Optional[int] = ..., offset: _Optional[int] = ..., data: _Optional[bytes] = ..., map: _Optional[_Union[MaterialMap, str]] = ..., vary: _Optional[_Union[Variation, _Mapping]] = ..., interpolate: _Optional[_Union[Interpolation, _Mapping]] = ..., pipeline: _Optional[int] = ...) -> None: ...
 
 class SessionRequest(_message.Message):
     __slots__ = ("submit", "cancel")
@@ -184,16 +186,18 @@ class TagDone(_message.Message):
     def __init__(self, tag: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class TagError(_message.Message):
-    __slots__ = ("tag", "code", "code_name", "message")
+    __slots__ = ("tag", "code", "code_name", "message", "retry_after_ms")
     TAG_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     CODE_NAME_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_MS_FIELD_NUMBER: _ClassVar[int]
     tag: str
     code: int
     code_name: str
     message: str
-    def __init__(self, tag: _Optional[str] = ..., code: _Optional[int] = ..., code_name: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    retry_after_ms: int
+    def __init__(self, tag: _Optional[str] = ..., code: _Optional[int] = ..., code_name: _Optional[str] = ..., message: _Optional[str] = ..., retry_after_ms: _Optional[int] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ()
@@ -208,7 +212,7 @@ class ListModelsResponse(_message.Message):
     def __init__(self, models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., default_model: _Optional[str] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("name", "version", "is_default", "kinds", "formats", "limits", "license")
+    __slots__ = ("name", "version", "is_default", "kinds", "formats", "limits", "license", "pipeline")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     IS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
@@ -216,6 +220,7 @@ class ModelInfo(_message.Message):
     FORMATS_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     LICENSE_FIELD_NUMBER: _ClassVar[int]
+    PIPELINE_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     is_default: bool
@@ -223,7 +228,8 @@ class ModelInfo(_message.Message):
     formats: _containers.RepeatedScalarFieldContainer[OutputFormat]
     limits: Limits
     license: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., is_default: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[KindInfo, _Mapping]]] = ..., formats: _Optional[_Iterable[_Union[OutputFormat, str]]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., license: _Optional[str] = ...) -> None: ...
+    pipeline: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., is_default: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[KindInfo, _Mapping]]] = ..., formats: _Optional[_Iterable[_Union[OutputFormat, str]]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., license: _Optional[str] = ..., pipeline: _Optional[int] = ...) -> None: ...
 
 class KindInfo(_message.Message):
     __slots__ = ("kind", "native_size", "sizes", "channels", "tileable")

@@ -28,7 +28,7 @@ namespace AssetGen.Client.Core.Tests
 
         static string Canonical(Dictionary<string, object> i)
         {
-            return CacheKey.Canonical(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"),
+            return CacheKey.Canonical(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"), MiniJson.Int(i, "pipeline"),
                                       KindOrUnspecified(MiniJson.String(i, "kind")), MiniJson.String(i, "prompt"),
                                       MiniJson.Int(i, "width"), MiniJson.Int(i, "height"), MiniJson.ULong(i, "seed"),
                                       FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"), Map(i),
@@ -38,7 +38,7 @@ namespace AssetGen.Client.Core.Tests
 
         static string Key(Dictionary<string, object> i)
         {
-            return CacheKey.Compute(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"),
+            return CacheKey.Compute(MiniJson.String(i, "model"), MiniJson.String(i, "model_version"), MiniJson.Int(i, "pipeline"),
                                     KindOrUnspecified(MiniJson.String(i, "kind")), MiniJson.String(i, "prompt"),
                                     MiniJson.Int(i, "width"), MiniJson.Int(i, "height"), MiniJson.ULong(i, "seed"),
                                     FormatOrInvalid(MiniJson.String(i, "format")), MiniJson.Bool(i, "tileable"), Map(i),
@@ -93,8 +93,8 @@ namespace AssetGen.Client.Core.Tests
         [Test]
         public void KeyIsLowercaseHexSha256OfTheCanonicalString()
         {
-            string canonical = CacheKey.Canonical("m", "v", AssetType.Texture, "grass", 64, 64, 1, AssetFormat.Png, true);
-            string key = CacheKey.Compute("m", "v", AssetType.Texture, "grass", 64, 64, 1, AssetFormat.Png, true);
+            string canonical = CacheKey.Canonical("m", "v", 2, AssetType.Texture, "grass", 64, 64, 1, AssetFormat.Png, true);
+            string key = CacheKey.Compute("m", "v", 2, AssetType.Texture, "grass", 64, 64, 1, AssetFormat.Png, true);
             Assert.AreEqual(CacheKey.Sha256Hex(Encoding.UTF8.GetBytes(canonical)), key);
             Assert.IsTrue(CacheKey.IsWellFormed(key));
         }
@@ -103,7 +103,7 @@ namespace AssetGen.Client.Core.Tests
         public void LoneSurrogateIsRefusedNotReplaced()
         {
             Assert.Throws<EncoderFallbackException>(() =>
-                CacheKey.Compute("m", "v", AssetType.Sprite, "bad \ud83d text", 64, 64, 1, AssetFormat.Png, false));
+                CacheKey.Compute("m", "v", 2, AssetType.Sprite, "bad \ud83d text", 64, 64, 1, AssetFormat.Png, false));
         }
 
         [Test]
@@ -195,5 +195,21 @@ namespace AssetGen.Client.Core.Tests
             Assert.IsFalse(CacheKey.IsWellFormed(new string('A', 64)));
             Assert.IsTrue(CacheKey.IsWellFormed(new string('a', 64)));
         }
-    }
+    
+        [Test]
+        public void ThePipelineVersionIsPartOfTheKeyAndZeroMeansAnOlderServer()
+        {
+            var r = new ResolvedRequest { Model = "m", ModelVersion = "v", Type = AssetType.Prop, Prompt = "sword", Width = 32,
+                                          Height = 32, Count = 1, Seed = 5, Format = AssetFormat.Png, Tileable = false };
+            r.Pipeline = 2;
+            string two = CacheKey.ForRequest(r, 0);
+            r.Pipeline = 3;
+            Assert.AreNotEqual(two, CacheKey.ForRequest(r, 0));
+            r.Pipeline = 0;
+            string old = CacheKey.ForRequest(r, 0);
+            r.Pipeline = 1;
+            Assert.AreEqual(old, CacheKey.ForRequest(r, 0));
+            Assert.Throws<ArgumentException>(() => CacheKey.Compute("m", "v", 0, AssetType.Prop, "sword", 32, 32, 5, AssetFormat.Png, false));
+        }
+}
 }

@@ -15,7 +15,7 @@ namespace AssetGen.Client.Core.Tests
                 Type = WireNames.ParseType(MiniJson.String(m, "kind")), Width = MiniJson.Int(m, "width"),
                 Height = MiniJson.Int(m, "height"), Format = WireNames.ParseFormat(MiniJson.String(m, "format")),
                 Channels = MiniJson.Int(m, "channels"), Tileable = MiniJson.Bool(m, "tileable"),
-                Model = MiniJson.String(m, "model"), ModelVersion = MiniJson.String(m, "model_version"),
+                Model = MiniJson.String(m, "model"), ModelVersion = MiniJson.String(m, "model_version"), Pipeline = MiniJson.Int(m, "pipeline"),
                 Sha256 = MiniJson.String(m, "sha256"), TotalSize = MiniJson.ULong(m, "total_size"),
                 Offset = MiniJson.ULong(m, "offset"), Data = Convert.FromBase64String(MiniJson.String(m, "data_b64")),
             };

@@ -49,5 +49,34 @@ namespace AssetGen.Client.Core.Tests
             Assert.AreEqual(PivotChoice.Center, sprite.Pivot);
             Assert.AreEqual(PivotChoice.BottomCenter, ImportRecipe.For(AssetType.Prop, false).Pivot);
         }
+
+        [Test]
+        public void AlbedoIsSrgbColourAndEveryDataMapIsLinear()
+        {
+            var albedo = ImportRecipe.For(AssetType.Texture, true, MaterialMap.Albedo);
+            Assert.IsFalse(albedo.Linear || albedo.NormalMap);
+            var normal = ImportRecipe.For(AssetType.Texture, true, MaterialMap.Normal);
+            Assert.IsTrue(normal.Linear && normal.NormalMap);
+            foreach (var map in new[] { MaterialMap.Height, MaterialMap.Roughness })
+            {
+                var data = ImportRecipe.For(AssetType.Texture, true, map);
+                Assert.IsTrue(data.Linear, map.Name());
+                Assert.IsFalse(data.NormalMap, map.Name());
+            }
+            foreach (var type in new[] { AssetType.Sprite, AssetType.Prop })
+                Assert.IsFalse(ImportRecipe.For(type, false).Linear, type.Name());
+            // Why: a normal (0.35, 0.2, 0.915) stored as RGB and read as sRGB colour tilts by tens of degrees.
+            double[] n = { 0.35, 0.2, 0.915 }, read = new double[3];
+            double norm = 0, dot = 0;
+            for (int i = 0; i < 3; i++)
+            {
+                double stored = n[i] * 0.5 + 0.5;
+                double decoded = stored <= 0.04045 ? stored / 12.92 : System.Math.Pow((stored + 0.055) / 1.055, 2.4);
+                read[i] = decoded * 2 - 1;
+                norm += read[i] * read[i];
+            }
+            for (int i = 0; i < 3; i++) dot += n[i] * read[i] / System.Math.Sqrt(norm);
+            Assert.Greater(System.Math.Acos(System.Math.Min(1, dot)) * 180 / System.Math.PI, 20.0);
+        }
     }
 }

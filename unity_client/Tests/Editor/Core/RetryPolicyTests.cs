@@ -7,30 +7,38 @@ namespace AssetGen.Client.Core.Tests
     public class RetryPolicyTests
     {
         [Test]
-        public void OnlyQueueFullAndUnavailableAreRetried()
+        public void OnlyWhatTheServerMeansAsTryLaterIsRetried()
         {
             var policy = new RetryPolicy();
-            Assert.IsTrue(policy.ShouldRetry(1, StatusCodes.ResourceExhausted, false));
-            Assert.IsTrue(policy.ShouldRetry(1, StatusCodes.Unavailable, false));
-            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.InvalidArgument, false));
-            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.NotFound, false));
-            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.DeadlineExceeded, false));
-            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.Cancelled, false));
+            Assert.IsTrue(policy.ShouldRetry(1, StatusCodes.ResourceExhausted, false, 250, true));   // queue full, with a hint
+            Assert.IsTrue(policy.ShouldRetry(1, StatusCodes.Unavailable, false, 1000, true));        // warming up
+            Assert.IsTrue(policy.ShouldRetry(1, StatusCodes.Unavailable, false, 0, false));          // never answered
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.ResourceExhausted, false, 0, true));    // "larger than max": no hint
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.ResourceExhausted, false, 0, false));
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.Unavailable, false, 0, true));
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.InvalidArgument, false, 0, true));
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.NotFound, false, 0, true));
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.DeadlineExceeded, false, 0, true));
+            Assert.IsFalse(policy.ShouldRetry(1, StatusCodes.Cancelled, false, 0, true));
+            Assert.AreEqual(0, RetryPolicy.ParseHint(null));
+            Assert.AreEqual(0, RetryPolicy.ParseHint("-5"));
+            Assert.AreEqual(471, RetryPolicy.ParseHint("471"));
+            Assert.AreEqual(471, policy.Delay(1, 471, new Random(1)).TotalMilliseconds, 1e-9);
         }
 
         [Test]
         public void AStreamThatDeliveredIsNotRetried()
         {
-            Assert.IsFalse(new RetryPolicy().ShouldRetry(1, StatusCodes.Unavailable, true));
+            Assert.IsFalse(new RetryPolicy().ShouldRetry(1, StatusCodes.Unavailable, true, 1000, true));
         }
 
         [Test]
         public void AttemptsStopAtMaxAttempts()
         {
             var policy = new RetryPolicy { MaxAttempts = 3 };
-            Assert.IsTrue(policy.ShouldRetry(2, StatusCodes.Unavailable, false));
-            Assert.IsFalse(policy.ShouldRetry(3, StatusCodes.Unavailable, false));
-            Assert.IsFalse(RetryPolicy.None.ShouldRetry(1, StatusCodes.Unavailable, false));
+            Assert.IsTrue(policy.ShouldRetry(2, StatusCodes.Unavailable, false, 0, false));
+            Assert.IsFalse(policy.ShouldRetry(3, StatusCodes.Unavailable, false, 0, false));
+            Assert.IsFalse(RetryPolicy.None.ShouldRetry(1, StatusCodes.Unavailable, false, 0, false));
         }
 
         [Test]
