@@ -2,7 +2,7 @@
 
     assetgen bench --kind sprite --size 64 --seconds 5 --concurrency 1,8,64 --out bench.json
 
-Paths (DESIGN, "How speed is measured"):
+Paths (docs/DESIGN.md, "How speed is measured"):
 - naive: what a plain PyTorch script does: eager fp32 NCHW, batch 1, one request at a time, the
   prompt encoded afresh each time (no cache), PNG-encoded like the service does.
 - optimized in-process: the real runner (precision, channels_last, CUDA graphs on a GPU) behind

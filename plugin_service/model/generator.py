@@ -30,7 +30,7 @@ def make_noise(seed: int, channels: int, height: int, width: int) -> torch.Tenso
     """Noise grid of one item from its own seed: [channels, height, width], CPU float32.
 
     A private generator per item makes an asset a function of its seed alone, whatever batch
-    it lands in (DESIGN.md: determinism).
+    it lands in (docs/DESIGN.md, "Determinism").
     """
     g = torch.Generator(device="cpu")
     g.manual_seed(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)

@@ -58,6 +58,21 @@ class TextEncoder:
     def _encode_uncached(self, prompts: list[str]) -> torch.Tensor:
         return torch.stack([self._encode_one(p) for p in prompts])
 
+    @torch.inference_mode()
+    def encode_for_training(self, prompts: list[str], batch: int = 256) -> torch.Tensor:
+        """[len(prompts), 384], padded batches: several times faster for thousands of captions,
+        equal to encode() up to float rounding (about 1e-7), never cached. Training only: serving
+        uses encode(), whose every row is a function of its prompt alone."""
+        rows = []
+        for i in range(0, len(prompts), batch):
+            tokens = self.tokenizer(prompts[i:i + batch], padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            tokens = {k: v.to(self.device) for k, v in tokens.items()}
+            hidden = self.model(**tokens).last_hidden_state                    # [B, T, 384]
+            mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)     # [B, T, 1]
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            rows.append(torch.nn.functional.normalize(pooled, dim=1).float())
+        return torch.cat(rows) if rows else torch.zeros(0, EMBED_DIM)
+
     def encode(self, prompts: list[str]) -> torch.Tensor:
         """[len(prompts), 384] float32 on self.device; cached per prompt (LRU)."""
         with self._lock:

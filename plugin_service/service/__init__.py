@@ -1,5 +1,5 @@
-"""The gRPC service: servicer -> scheduler -> runner (see DESIGN.md, "Data flow").
+"""The gRPC service: servicer -> scheduler -> runner (docs/DESIGN.md, "Data flow").
 
-Only servicer.py and wire.py know the proto types; everything below them speaks the
-dataclasses in jobs.py.
+servicer.py and wire.py convert proto messages; server.py only registers the service (and reads
+its name from the descriptor). Everything below the servicer speaks the dataclasses in jobs.py.
 """

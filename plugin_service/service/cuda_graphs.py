@@ -2,7 +2,7 @@
 
 A graph records generator + uint8 post-processing for a fixed batch; replaying it costs one
 launch instead of ~60 kernel launches, which is most of a 64 px sprite's time on a big GPU.
-Rules that keep replay correct (DESIGN, "Generator module"):
+Rules that keep replay correct (docs/DESIGN.md, "Contracts between stages": Generator):
 - Inputs live in static device buffers allocated before capture (outside the shared pool);
   each batch copies its text embeddings and noise into the first n rows. The padding rows keep
   whatever the last batch left: items never interact (no batch statistics), so they cannot

@@ -8,7 +8,7 @@ do not depend on position and so keep that property.
 Input is the uint8 albedo the client receives (not the generator's float output), so a map is
 a pure function of the delivered albedo, with any runner (eager, captured, quantized). Plain torch
 ops on whatever device the tensor is on: the runner (MapPlan) derives the maps on its own device
-from the uint8 albedo right after the generator, before the host copy (DESIGN: GPU work stays on
+from the uint8 albedo right after the generator, before the host copy (docs/DESIGN.md, "Data flow": GPU work stays on
 the GPU until the final uint8 copy); the encoder pool only encodes. On the CPU the result equals
 material_maps() on the delivered albedo bit for bit (tests/integration/test_game_ready.py). On
 CUDA, convolutions run without TF32, but cuDNN's summation order may still move a rare value by

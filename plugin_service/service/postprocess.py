@@ -1,4 +1,4 @@
-"""Generator output -> uint8 pixels, on the device that computed them (DESIGN: GPU work stays on
+"""Generator output -> uint8 pixels, on the device that computed them (docs/DESIGN.md, "Data flow": GPU work stays on
 the GPU until the final uint8 copy, so only a quarter of the bytes cross to the host).
 
 images: [B, 4, H, W] float in [-1, 1], straight (not premultiplied) alpha, as Generator.forward

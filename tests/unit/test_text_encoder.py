@@ -16,3 +16,9 @@ def test_a_prompt_embeds_the_same_alone_beside_a_longer_prompt_and_in_a_new_enco
     again.encode([longer])
     assert torch.equal(again.encode([prompt, longer])[0], alone)
     assert alone.shape == (384,) and abs(float(alone.norm()) - 1) < 1e-5
+
+
+def test_training_batches_match_serving_up_to_rounding():
+    enc = TextEncoder("cpu")
+    prompts = ["weathered oak barrel", "an enormous, ancient, moss-covered stone gate", "red potion"]
+    assert torch.allclose(enc.encode_for_training(prompts, batch=2), enc.encode(prompts), atol=1e-5)

@@ -42,7 +42,12 @@ namespace AssetGen.Client
         {
             Settings = settings != null ? settings : AssetGenSettings.LoadDefault();
             Settings.Validate();
-            handler = new YetAnotherHttpHandler { Http2Only = true, SkipCertificateVerification = Settings.skipCertificateVerification };
+            handler = new YetAnotherHttpHandler
+            {
+                Http2Only = true, SkipCertificateVerification = Settings.skipCertificateVerification,
+                Http2KeepAliveInterval = ClientDefaults.KeepAliveInterval, Http2KeepAliveTimeout = ClientDefaults.KeepAliveTimeout,
+                Http2KeepAliveWhileIdle = true,
+            };
             if (!string.IsNullOrEmpty(Settings.rootCertificatesPem)) handler.RootCertificates = Settings.rootCertificatesPem;
             channel = GrpcChannel.ForAddress(Settings.Uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
             Calls = new Proto.AssetGen.AssetGenClient(channel);

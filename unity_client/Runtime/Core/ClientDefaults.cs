@@ -15,6 +15,10 @@ namespace AssetGen.Client.Core
         public const long CacheMaxBytes = 256L << 20;              // on-disk cache: 256 MiB, oldest first out
         public const string CacheFolderName = "AssetGenCache";
         public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+        // HTTP/2 keepalive pings, also while idle, so a game's long-lived Session notices a dead
+        // server; the server accepts pings 5 s apart or more (its README promises 10 s).
+        public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+        public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(10);
         public static readonly int[] EditorSizes = { 32, 64, 128, 256, 512 };
     }
 }
