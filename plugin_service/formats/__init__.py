@@ -1,9 +1,7 @@
-"""GPU texture files: mip chains and block-compressed DDS (BC1/BC3/BC7).
+"""GPU texture files and the pixels they hold: block-compressed DDS (dds.py, BC1/BC3/BC7 via
+etcpak), mip chains (mips.py) and alpha bleeding (alpha.py, torch: it also runs on the runner's
+device).
 
-Pure numpy + a block encoder (etcpak): no torch, no grpc, so the server's encoder pool, the
-batch command and tests all use the same code.
+Import the submodule you need (`from ..formats.dds import encode_dds`): this package imports none
+of them, so code that only bleeds alpha does not need the block encoder.
 """
-from .dds import DDS_FORMATS, DdsInfo, encode_dds, read_dds_header
-from .mips import mip_chain
-
-__all__ = ["DDS_FORMATS", "DdsInfo", "encode_dds", "mip_chain", "read_dds_header"]

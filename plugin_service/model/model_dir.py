@@ -147,10 +147,11 @@ def load_generator(model_dir: Path, manifest: Manifest | None = None) -> tuple[M
     return manifest, generator.eval()
 
 
-def save_model_dir(model_dir: Path, generator: Generator, manifest: Manifest) -> Path:
+def save_model_dir(model_dir: Path, generator: Generator, manifest: Manifest, dtype: torch.dtype = torch.float32) -> Path:
+    """Weights in `dtype` (bf16 halves the file; the service loads either into its fp32 reference)."""
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in generator.state_dict().items()}
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in generator.state_dict().items()}
     save_file(state, str(model_dir / manifest.weights), metadata={"name": manifest.name, "version": manifest.version})
     (model_dir / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
     return model_dir

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image
 
-from ..formats import DDS_FORMATS, encode_dds
+from ..formats.dds import DDS_FORMATS, encode_dds
 from .jobs import AssetResult, Job
 
 # zlib level 1: about 3x faster than the default 6 for ~10% larger files; at runtime a frame

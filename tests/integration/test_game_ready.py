@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from plugin_service.cli import main
-from plugin_service.formats import read_dds_header
+from plugin_service.formats.dds import read_dds_header
 from plugin_service.service.materials import material_maps
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from plugin_service.formats import encode_dds, mip_chain, read_dds_header
+from plugin_service.formats.dds import encode_dds, read_dds_header
+from plugin_service.formats.mips import mip_chain
 from plugin_service.formats.dds import level_size
 
 texture2ddecoder = pytest.importorskip("texture2ddecoder", reason="pip install texture2ddecoder (dev extra)")
