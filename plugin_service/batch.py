@@ -42,13 +42,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (pyproject pins it there)
     import tomli as tomllib
 
-KINDS = ("texture", "sprite", "prop")
-FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
-MAPS = ("albedo", "normal", "height", "roughness")
+from .vocabulary import DEFAULT_ADDRESS, FORMATS, KINDS, MAPS, MAX_COUNT
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # becomes a folder name: no slashes, no dot-dot
 FIELDS = {"prompt": str, "kind": str, "size": int, "width": int, "height": int, "seed": int, "count": int,
           "format": str, "maps": list, "tileable": bool, "model": str}
-MAX_COUNT = 64
 
 
 class ManifestError(ValueError):
@@ -283,7 +281,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None, help="deadline in seconds per asset")
     parser.add_argument("--wait-ready", type=float, default=0, metavar="SECONDS",
                         help="first wait up to SECONDS for the server to report SERVING")
-    parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", "127.0.0.1:50051"),
+    parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", DEFAULT_ADDRESS),
                         help="server host:port [env ASSETGEN_ADDRESS]")
     from .cli import add_credential_arguments
 

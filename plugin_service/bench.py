@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .vocabulary import KINDS
+
 PROMPTS = ("goblin archer", "rusty iron sword", "mossy cobblestone wall", "red health potion", "oak door",
            "skeleton warrior", "wooden shield", "gold coins", "blue mage", "lava rock", "brazier flame",
            "elven bow", "cracked marble", "orc axe", "green slime", "treasure chest")
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", default="auto", help="serving precision of the optimized paths")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads for every path (default 1: this machine's cores are shared)")
-    parser.add_argument("--kind", default="sprite", choices=("texture", "sprite", "prop"))
+    parser.add_argument("--kind", default="sprite", choices=KINDS)
     parser.add_argument("--size", type=int, default=0, help="pixels (default: the kind's native size)")
     parser.add_argument("--requests", type=int, default=0, help="requests per measurement (overrides --seconds)")
     parser.add_argument("--seconds", type=float, default=5.0,

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 
-DEFAULT_ADDRESS = "127.0.0.1:50051"
+from .vocabulary import DEFAULT_ADDRESS, KINDS, MAPS, PRIORITIES
 
 # Subcommands whose arguments and logic live in another module: command path -> module.
 DELEGATED = {
@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="generate assets into a folder (file + JSON sidecar each)")
     gen.add_argument("prompt", help='what to make, e.g. "mossy cobblestone"')
-    gen.add_argument("--kind", default="texture", choices=("texture", "sprite", "prop"))
+    gen.add_argument("--kind", default="texture", choices=KINDS)
     gen.add_argument("--size", type=int, default=0, help="width and height in pixels (default: the kind's native size)")
     gen.add_argument("--width", type=int, default=0, help="overrides --size")
     gen.add_argument("--height", type=int, default=0, help="overrides --size")
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", default="png", choices=("png", "rgba", "dds_bc1", "dds_bc3", "dds_bc7"),
                      help="png, raw RGBA8 bytes (.rgba), or a block-compressed DDS with mips (bc1: opaque, "
                           "bc3/bc7: with alpha)")
-    gen.add_argument("--maps", nargs="+", choices=("albedo", "normal", "height", "roughness"), default=None,
+    gen.add_argument("--maps", nargs="+", choices=MAPS, default=None,
                      help="textures: material maps to make from each image (default: albedo only)")
     gen.add_argument("--vary-seed", type=int, default=None, metavar="S",
                      help="variations of --seed: asset i mixes in the noise of seed S + i")
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "2^(N+1) px so no mip mixes neighbours (default 0: mip 0 only)")
     gen.add_argument("--atlas-padding", type=int, default=None, help="pixels between sprites (default: what --atlas-mips needs)")
     gen.add_argument("--model", default="", help="model name (default: the server's default)")
-    gen.add_argument("--priority", default="interactive", choices=("interactive", "background"))
+    gen.add_argument("--priority", default="interactive", choices=PRIORITIES)
     gen.add_argument("--no-tileable", action="store_true", help="textures: do not ask for seamless wrap")
     gen.add_argument("--out", default="out", help="output folder (default ./out)")
     gen.add_argument("--timeout", type=float, default=None, help="deadline in seconds for the whole request")

@@ -12,17 +12,16 @@ from dataclasses import dataclass, field
 import grpc
 
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
+from ..wire_names import FORMAT_FROM_PROTO as _FORMAT_NAMES
+from ..wire_names import FORMAT_TO_PROTO, KIND_TO_PROTO, MAP_TO_PROTO, PRIORITY_TO_PROTO
+from ..wire_names import KIND_FROM_PROTO as _KIND_NAMES
+from ..wire_names import MAP_FROM_PROTO as _MAP_NAMES
 
-KINDS = {"texture": pb.ASSET_KIND_TEXTURE, "sprite": pb.ASSET_KIND_SPRITE, "prop": pb.ASSET_KIND_PROP}
-FORMATS = {"png": pb.OUTPUT_FORMAT_PNG, "rgba8": pb.OUTPUT_FORMAT_RGBA8, "rgba": pb.OUTPUT_FORMAT_RGBA8,
-           "dds_bc1": pb.OUTPUT_FORMAT_DDS_BC1, "dds_bc3": pb.OUTPUT_FORMAT_DDS_BC3, "dds_bc7": pb.OUTPUT_FORMAT_DDS_BC7}
-MAPS = {"albedo": pb.MATERIAL_MAP_ALBEDO, "normal": pb.MATERIAL_MAP_NORMAL, "height": pb.MATERIAL_MAP_HEIGHT,
-        "roughness": pb.MATERIAL_MAP_ROUGHNESS}
-PRIORITIES = {"interactive": pb.PRIORITY_INTERACTIVE, "background": pb.PRIORITY_BACKGROUND}
-_KIND_NAMES = {v: k for k, v in KINDS.items()}
-_FORMAT_NAMES = {pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8", pb.OUTPUT_FORMAT_DDS_BC1: "dds_bc1",
-                 pb.OUTPUT_FORMAT_DDS_BC3: "dds_bc3", pb.OUTPUT_FORMAT_DDS_BC7: "dds_bc7"}
-_MAP_NAMES = {v: k for k, v in MAPS.items()} | {pb.MATERIAL_MAP_UNSPECIFIED: "albedo"}
+# Names a caller may pass (the vocabulary's, plus "rgba" as the CLI's short name for rgba8).
+KINDS = KIND_TO_PROTO
+FORMATS = FORMAT_TO_PROTO | {"rgba": FORMAT_TO_PROTO["rgba8"]}
+MAPS = MAP_TO_PROTO
+PRIORITIES = PRIORITY_TO_PROTO
 
 
 class ChunkError(Exception):

@@ -43,12 +43,12 @@ from __future__ import annotations
 import hashlib
 import struct
 
+from ..vocabulary import FORMATS as FORMAT_NAMES
+from ..vocabulary import KINDS as KIND_NAMES
+from ..vocabulary import MAPS as MAP_NAMES
 from .assets import Asset
 
 VERSION_TAG = "assetgen-cache-key/v2"
-KIND_NAMES = ("texture", "sprite", "prop")
-FORMAT_NAMES = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
-MAP_NAMES = ("albedo", "normal", "height", "roughness")
 ASCII_WHITESPACE = " \t\n\x0b\x0c\r"
 MAX_SEED = 2**64 - 1
 LEGACY_PIPELINE = 1  # what a server that reports no pipeline version (0 on the wire) ran

@@ -23,7 +23,7 @@ from ..proto.assetgen.v1 import assetgen_pb2_grpc as pb_grpc
 from .assets import Asset, ChunkAssembler, ModelInfo, SessionEvent, build_request, model_info_from_proto, session_event
 from .channel import open_channel
 
-DEFAULT_ADDRESS = "127.0.0.1:50051"
+from ..vocabulary import DEFAULT_ADDRESS
 # Room for a 1 MiB chunk plus metadata (the server's default chunk size); gRPC's own default is 4 MiB.
 # Keepalive every 30 s, also while idle: a long-lived connection (a game's Session) notices a dead
 # server, and the server accepts pings this far apart (it allows 5 s; the README promises 10 s).

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# Index of each asset kind in the generator's kind tensor. The order is part of the weights'
-# contract (kind embedding rows, head order): append, never reorder.
-KINDS: tuple[str, ...] = ("texture", "sprite", "prop")
+from ..vocabulary import KINDS, TILEABLE_KINDS  # noqa: F401  (KINDS' order is the weights' kind index)
+
 KIND_INDEX: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
-TILEABLE_KINDS = frozenset({"texture"})
 UPSAMPLE_MODES: tuple[str, ...] = ("nearest", "bilinear")
 GENERATOR_VERSIONS: tuple[int, ...] = (1, 2)
 

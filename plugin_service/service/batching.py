@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from .jobs import ShapeKey, WorkItem
+from .jobs import PRIORITIES, ShapeKey, WorkItem
 
 
 @dataclass
@@ -51,7 +51,7 @@ def drop_dead(queues: dict[ShapeKey, KeyQueue], now: float) -> list[tuple[WorkIt
     dropped: list[tuple[WorkItem, str]] = []
     for key in list(queues):
         kq = queues[key]
-        for name in ("interactive", "background"):
+        for name in PRIORITIES:              # the KeyQueue field of each priority
             q: deque[WorkItem] = getattr(kq, name)
             if not any(i.job.cancelled or i.job.expired(now) for i in q):
                 continue

@@ -10,17 +10,16 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-DEFAULT_PORT = 50051
-DEFAULT_MODEL = "assetgen-tiny"
+from ..vocabulary import DEFAULT_HOST, DEFAULT_MODEL, DEFAULT_PORT, MAX_COUNT, MAX_PROMPT_CHARS, PRECISIONS
+
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp8")  # service/quantize.py says what each one is
 CPU_EXECUTORS = ("torchscript", "eager")                # service/cpu_trace.py says why
 MIB = 1 << 20
 
 
 @dataclass(frozen=True)
 class ServiceConfig:
-    host: str = "127.0.0.1"          # loopback by default: exposing the port is a deliberate choice
+    host: str = DEFAULT_HOST         # loopback by default: exposing the port is a deliberate choice
     port: int = DEFAULT_PORT         # 0 = any free port (tests); the bound port is logged
     models: Path = Path("models")    # folder of model directories; requests name models inside it
     model: str = ""                  # default model; "" = assetgen-tiny if present, else the only one
@@ -32,8 +31,8 @@ class ServiceConfig:
                                      # (64 at 128 px, 16 at 256 px, 1 at 1024 px) to bound memory
     max_wait_ms: float = 2.0         # how long a not-full batch waits for company
     max_queued_images: int = 1024    # beyond this, new requests get RESOURCE_EXHAUSTED
-    max_count: int = 64              # images per request
-    max_prompt_chars: int = 512
+    max_count: int = MAX_COUNT       # images per request
+    max_prompt_chars: int = MAX_PROMPT_CHARS
     chunk_size: int = MIB            # bytes of asset data per stream message (gRPC's default
                                      # message limit is 4 MiB; 1 MiB keeps memory per stream low)
     encode_threads: int = 2          # PNG encoding pool (zlib releases the GIL)

@@ -17,12 +17,9 @@ from typing import Any, NamedTuple
 #      renormalised, each prompt's embedding computed alone.
 PIPELINE_VERSION = 2
 
-KIND_NAMES = ("texture", "sprite", "prop")
-FORMATS = ("png", "rgba8", "dds_bc1", "dds_bc3", "dds_bc7")
-# BC1 as etcpak writes it has no punch-through alpha: opaque assets only (textures and their maps).
-FORMATS_WITHOUT_ALPHA = frozenset({"dds_bc1"})
-MAP_NAMES = ("albedo", "normal", "height", "roughness")  # material maps of a texture (service/materials.py)
-PRIORITIES = ("interactive", "background")
+from ..vocabulary import FORMATS, FORMATS_WITHOUT_ALPHA, PRIORITIES  # noqa: F401  (the service's names, defined once)
+from ..vocabulary import KINDS as KIND_NAMES  # noqa: F401
+from ..vocabulary import MAPS as MAP_NAMES  # noqa: F401
 
 
 class ServiceError(Exception):

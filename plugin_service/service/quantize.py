@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp8")
+from ..vocabulary import PRECISIONS
 MIN_PSNR_DB = 35.0  # below this a mode changes what players see; it may be asked for, never defaulted
 
 

@@ -14,21 +14,8 @@ from .config import ServiceConfig
 from .encode import chunks
 from .jobs import PIPELINE_VERSION, AssetRequest, AssetResult, ServiceError
 
-KIND_FROM_PROTO = {pb.ASSET_KIND_TEXTURE: "texture", pb.ASSET_KIND_SPRITE: "sprite", pb.ASSET_KIND_PROP: "prop"}
-KIND_TO_PROTO = {v: k for k, v in KIND_FROM_PROTO.items()}
-FORMAT_FROM_PROTO = {pb.OUTPUT_FORMAT_UNSPECIFIED: "png", pb.OUTPUT_FORMAT_PNG: "png", pb.OUTPUT_FORMAT_RGBA8: "rgba8",
-                     pb.OUTPUT_FORMAT_DDS_BC1: "dds_bc1", pb.OUTPUT_FORMAT_DDS_BC3: "dds_bc3",
-                     pb.OUTPUT_FORMAT_DDS_BC7: "dds_bc7"}
-FORMAT_TO_PROTO = {v: k for k, v in FORMAT_FROM_PROTO.items() if k != pb.OUTPUT_FORMAT_UNSPECIFIED}
-MAP_FROM_PROTO = {pb.MATERIAL_MAP_UNSPECIFIED: "albedo", pb.MATERIAL_MAP_ALBEDO: "albedo",
-                  pb.MATERIAL_MAP_NORMAL: "normal", pb.MATERIAL_MAP_HEIGHT: "height",
-                  pb.MATERIAL_MAP_ROUGHNESS: "roughness"}
-MAP_TO_PROTO = {v: k for k, v in MAP_FROM_PROTO.items() if k != pb.MATERIAL_MAP_UNSPECIFIED}
-PRIORITY_FROM_PROTO = {
-    pb.PRIORITY_UNSPECIFIED: "interactive",
-    pb.PRIORITY_INTERACTIVE: "interactive",
-    pb.PRIORITY_BACKGROUND: "background",
-}
+from ..wire_names import (FORMAT_FROM_PROTO, FORMAT_TO_PROTO, KIND_FROM_PROTO, KIND_TO_PROTO, MAP_FROM_PROTO,
+                          MAP_TO_PROTO, PRIORITY_FROM_PROTO)
 
 
 def _enum_value(mapping: dict[int, str], value: int, unset: str | None = None) -> str:
