@@ -7,7 +7,7 @@ travel as ServiceError with a gRPC status code *name*, so no stage below the ser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 # The pixel pipeline's version: bumped by every change that gives other bytes for the same request
 # and model (text encoding, post-processing, encoding). Assets and ListModels carry it, and the
@@ -210,3 +210,16 @@ class AssetResult:
     # The other maps of the same image (normal, height, ...), streamed right after this one; the
     # scheduler counts an image once whatever its maps, so they travel together.
     extra: tuple["AssetResult", ...] = field(default=(), repr=False)
+
+
+class Runner(Protocol):
+    """What the scheduler and the server may call on a runner (runner.ModelRunner, and the
+    wrappers oom.OomSplittingRunner and metrics.InstrumentedRunner). All calls come from the
+    scheduler's one compute thread, except `counters` (metrics, any thread)."""
+
+    device: Any                       # where it computes (logged)
+
+    def load(self) -> None: ...       # models into memory
+    def warm_up(self) -> None: ...    # precision choice, traces / CUDA graphs, first forwards
+    def run(self, batch: RunBatch) -> RunOutput: ...     # [B, H, W, 4] uint8 (+ material maps)
+    def counters(self) -> dict[str, int]: ...            # text_cache_hits, text_cache_misses, oom_splits

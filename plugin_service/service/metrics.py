@@ -22,19 +22,6 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
-def queued_images(scheduler) -> int:
-    """Images waiting in the scheduler's queues (read defensively: the scheduler owns its state)."""
-    queued = getattr(scheduler, "_queued", None)
-    if queued is not None:
-        return int(queued)
-    return sum(len(q) for q in getattr(scheduler, "_queues", {}).values())
-
-
-def open_jobs(scheduler) -> int:
-    """Jobs the scheduler still holds a result stream for; 0 when idle, or something leaked."""
-    return len(getattr(scheduler, "_streams", {}))
-
-
 class ServiceMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -82,19 +69,19 @@ class _LiveCollector:
 
     def collect(self):
         yield GaugeMetricFamily("assetgen_queue_depth", "Images waiting to be computed",
-                                value=queued_images(self.scheduler))
+                                value=self.scheduler.queued_images)
         yield GaugeMetricFamily("assetgen_open_jobs", "Requests the scheduler is still working on",
-                                value=open_jobs(self.scheduler))
+                                value=self.scheduler.open_jobs)
         yield GaugeMetricFamily("assetgen_in_flight", "Admitted, unfinished requests (all callers)",
                                 value=self.limits.in_flight())
         yield GaugeMetricFamily("assetgen_open_sessions", "Open Session streams", value=self.limits.sessions)
-        encoder = getattr(self.runner, "text_encoder", None)
+        counters = self.runner.counters()
         hits = CounterMetricFamily("assetgen_text_cache", "Prompt embedding cache lookups", labels=["result"])
-        hits.add_metric(["hit"], getattr(encoder, "hits", 0))
-        hits.add_metric(["miss"], getattr(encoder, "misses", 0))
+        hits.add_metric(["hit"], counters.get("text_cache_hits", 0))
+        hits.add_metric(["miss"], counters.get("text_cache_misses", 0))
         yield hits
         yield CounterMetricFamily("assetgen_oom_splits", "Batches halved after running out of memory",
-                                  value=getattr(self.runner, "splits", 0))
+                                  value=counters.get("oom_splits", 0))
 
 
 class InstrumentedRunner:
@@ -104,8 +91,19 @@ class InstrumentedRunner:
         self.inner = inner
         self.metrics = metrics
 
-    def __getattr__(self, name):  # load, warm_up, device, text_encoder, splits, ... pass through
-        return getattr(self.inner, name)
+    # The Runner contract (jobs.Runner), delegated explicitly.
+    @property
+    def device(self):
+        return self.inner.device
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def counters(self) -> dict[str, int]:
+        return self.inner.counters()
 
     def run(self, batch: RunBatch) -> RunOutput:
         started = time.perf_counter()

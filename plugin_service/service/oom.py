@@ -51,8 +51,19 @@ class OomSplittingRunner:
         self.inner = inner
         self.splits = 0  # how often a batch was halved (metrics read it)
 
-    def __getattr__(self, name):  # load, warm_up, device, text_encoder, ... pass through
-        return getattr(self.inner, name)
+    # The Runner contract (jobs.Runner), delegated explicitly.
+    @property
+    def device(self):
+        return self.inner.device
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def counters(self) -> dict[str, int]:
+        return {**self.inner.counters(), "oom_splits": self.splits}
 
     def run(self, batch: RunBatch) -> RunOutput:
         try:

@@ -166,6 +166,11 @@ class ModelRunner:
 
     # ---- warm-up ----------------------------------------------------------------------------
 
+    def counters(self) -> dict[str, int]:
+        """The text encoder's embedding cache hits and misses (jobs.Runner)."""
+        enc = self.text_encoder
+        return {"text_cache_hits": enc.hits if enc else 0, "text_cache_misses": enc.misses if enc else 0}
+
     def warm_up(self) -> None:
         """CUDA: capture and replay every planned graph. CPU: one eager pass per served shape,
         so first-call allocations and kernel selection never land in a player's request."""

@@ -24,7 +24,7 @@ from .batching import KeyQueue, next_batch
 from .catalog import ModelCatalog
 from .config import ServiceConfig
 from .encode import encode_asset
-from .jobs import AssetResult, Job, RetryLater, RunBatch, ServiceError, ShapeKey, WorkItem
+from .jobs import AssetResult, Job, RetryLater, RunBatch, Runner, ServiceError, ShapeKey, WorkItem
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class SchedulerStats:
 
 
 class Scheduler:
-    def __init__(self, runner, catalog: ModelCatalog, config: ServiceConfig,
+    def __init__(self, runner: Runner, catalog: ModelCatalog, config: ServiceConfig,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """`clock` (seconds, monotonic) decides batch timing and deadlines; tests pass a fake one.
         Job deadlines must be on the same clock (validation uses time.monotonic())."""
@@ -110,6 +110,10 @@ class Scheduler:
         self._queued = 0
         self._streams: dict[Job, JobStream] = {}
         self._wakeup = asyncio.Event()
+        # Set while the loop waits with nothing computing or encoding: what tests (and a drain)
+        # wait for instead of sleeping.
+        self._quiet = asyncio.Event()
+        self._waiting = False
         self._compute = ThreadPoolExecutor(1, thread_name_prefix="assetgen-compute")
         self._encode = ThreadPoolExecutor(config.encode_threads, thread_name_prefix="assetgen-encode")
         self._encoding: set[asyncio.Task] = set()
@@ -139,7 +143,7 @@ class Scheduler:
         for index in range(job.count):
             queue.push(WorkItem(job, index, now))
         self._queued += job.count
-        self._wakeup.set()
+        self._poke()
         return stream
 
     def retry_after_ms(self, count: int) -> int:
@@ -152,7 +156,30 @@ class Scheduler:
 
     def wake(self) -> None:
         """Re-plan now (tests call it after moving a fake clock; submit and cancel do it anyway)."""
+        self._poke()
+
+    def _poke(self) -> None:
+        self._quiet.clear()
         self._wakeup.set()
+
+    async def quiescent(self) -> None:
+        """Return once the scheduler has acted on everything it was told (submits, cancels, a wake)
+        and is waiting, with no batch computing and no asset encoding."""
+        await self._quiet.wait()
+
+    def _maybe_quiet(self) -> None:
+        if self._waiting and not self._encoding and not self._wakeup.is_set():
+            self._quiet.set()
+
+    @property
+    def queued_images(self) -> int:
+        """Images waiting in the queues (not yet in a batch)."""
+        return self._queued
+
+    @property
+    def open_jobs(self) -> int:
+        """Jobs the scheduler still holds a result stream for: 0 when idle (else something leaked)."""
+        return len(self._streams)
 
     def cancel(self, job: Job, message: str = "cancelled by the client") -> None:
         """Fail the job with CANCELLED; its queued images are dropped at the next batch decision."""
@@ -160,7 +187,7 @@ class Scheduler:
         job.cancelled = True
         if stream is not None:
             self._finish(stream, ServiceError("CANCELLED", message))
-        self._wakeup.set()
+        self._poke()
 
     def _finish(self, stream: JobStream, error: ServiceError | None = None) -> None:
         if error is not None:
@@ -182,10 +209,13 @@ class Scheduler:
                     self._finish(stream, ServiceError(code, DROP_MESSAGES[code]))
             if not plan.batch:
                 self._wakeup.clear()
+                self._waiting = True
+                self._maybe_quiet()
                 try:
                     await asyncio.wait_for(self._wakeup.wait(), plan.wait_s)
                 except asyncio.TimeoutError:
                     pass
+                self._waiting = False
                 continue
             batch = plan.batch
             derived = tuple(tuple(m for m in i.job.maps if m != "albedo") for i in batch)
@@ -216,7 +246,11 @@ class Scheduler:
                 if item.job in self._streams:
                     task = loop.create_task(self._encode_and_deliver(item, output.pixels[row], output.item_maps(row)))
                     self._encoding.add(task)
-                    task.add_done_callback(self._encoding.discard)
+                    task.add_done_callback(self._encoded)
+
+    def _encoded(self, task: asyncio.Task) -> None:
+        self._encoding.discard(task)
+        self._maybe_quiet()
 
     async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray, maps: dict[str, np.ndarray]) -> None:
         job = item.job

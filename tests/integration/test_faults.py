@@ -10,7 +10,6 @@ from server_helpers import free_port, start_server, wait_until
 
 from plugin_service.client import AssetGenClient
 from plugin_service.client.retry import call_with_retry
-from plugin_service.service.metrics import open_jobs, queued_images
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.integration
 def idle(thread) -> bool:
     """Nothing queued, no job held, no admitted request unfinished: nothing leaked."""
     server = thread.server
-    return queued_images(server.scheduler) == 0 and open_jobs(server.scheduler) == 0 and server.limits.in_flight() == 0
+    return server.scheduler.queued_images == 0 and server.scheduler.open_jobs == 0 and server.limits.in_flight() == 0
 
 
 def images_computed(thread) -> float:
@@ -42,7 +41,7 @@ def test_client_disconnect_mid_stream_drops_its_queued_work(slow):
         first = next(stream)
         stream.close()  # leaving the generator cancels the call
     assert first.seed in range(1, 33)
-    assert wait_until(lambda: idle(slow)), (queued_images(slow.server.scheduler), open_jobs(slow.server.scheduler))
+    assert wait_until(lambda: idle(slow)), (slow.server.scheduler.queued_images, slow.server.scheduler.open_jobs)
     assert images_computed(slow) - before < 32, "the abandoned request's queued images must not be computed"
     with AssetGenClient(slow.address) as client:  # and the server goes on serving
         assert next(client.generate("after", "prop", seed=2, timeout=60)).seed == 2

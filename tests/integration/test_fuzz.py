@@ -17,7 +17,6 @@ from conftest import TEST_MODEL
 from plugin_service.client import AssetGenClient
 from plugin_service.proto.assetgen.v1 import assetgen_pb2 as pb
 from plugin_service.proto.assetgen.v1.assetgen_pb2_grpc import AssetGenStub
-from plugin_service.service.metrics import open_jobs, queued_images
 
 pytestmark = pytest.mark.integration
 
@@ -171,7 +170,7 @@ def test_memory_stays_flat_and_the_server_keeps_serving(fuzz_server, channel):
     grown = rss_mb() - before
     assert grown < 40, f"RSS grew {grown:.1f} MB over 100 fuzz calls"
     scheduler = fuzz_server.server.scheduler
-    assert wait_until(lambda: queued_images(scheduler) == 0 and open_jobs(scheduler) == 0
+    assert wait_until(lambda: scheduler.queued_images == 0 and scheduler.open_jobs == 0
                       and fuzz_server.server.limits.in_flight() == 0 and fuzz_server.server.limits.sessions == 0)
     with AssetGenClient(fuzz_server.address) as client:
         assert client.health_status() == "SERVING"

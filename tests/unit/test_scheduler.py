@@ -39,6 +39,9 @@ class RecordingRunner:
 
     def warm_up(self) -> None: ...
 
+    def counters(self) -> dict[str, int]:
+        return {}
+
     def run(self, batch: RunBatch) -> RunOutput:
         self.batches.append(batch)
         self.threads.add(threading.current_thread().name)
@@ -50,12 +53,6 @@ def make_job(kind: str = "texture", count: int = 1, priority: str = "interactive
     return Job(tag="", model=TEST_MODEL, model_version="test-0", kind=kind, prompt="p", width=64, height=64,
                count=count, seed=seed, format="png", tileable=kind == "texture", priority=priority,
                deadline=deadline)
-
-
-async def settle() -> None:
-    """Let the scheduler loop and the worker threads run (real time, short)."""
-    for _ in range(5):
-        await asyncio.sleep(0.01)
 
 
 async def collect(stream) -> list:
@@ -82,11 +79,11 @@ def test_partial_batch_waits_for_max_wait_on_the_clock(harness):
         scheduler, runner, clock = harness()
         await scheduler.start()
         stream = scheduler.submit(make_job(count=2))
-        await settle()
+        await scheduler.quiescent()
         assert runner.batches == []          # 2 of 4, and no time has passed on the clock
         clock.now += 0.009
         scheduler.wake()
-        await settle()
+        await scheduler.quiescent()
         assert runner.batches == []          # still under 10 ms
         clock.now += 0.001
         scheduler.wake()
@@ -102,7 +99,7 @@ def test_full_batch_runs_without_waiting(harness):
         scheduler, runner, clock = harness()
         await scheduler.start()
         stream = scheduler.submit(make_job(count=6))
-        await settle()
+        await scheduler.quiescent()
         assert [len(b.seeds) for b in runner.batches] == [4]   # the rest waits for the clock
         clock.now += 0.010
         scheduler.wake()
@@ -162,11 +159,11 @@ def test_full_queue_refuses_with_a_retry_hint_instead_of_growing(harness):
         assert error.code == "RESOURCE_EXHAUSTED"
         assert 10 <= error.retry_after_ms <= 60_000
         assert f"retry after {error.retry_after_ms} ms" in error.message and "limit 5" in error.message
-        assert scheduler._queued == 5        # the refused job did not enter the queue
+        assert scheduler.queued_images == 5        # the refused job did not enter the queue
         # Once a batch has been measured the hint follows the measured compute time.
         clock.now += 1.0
         scheduler.wake()
-        await settle()
+        await scheduler.quiescent()
         assert scheduler.stats.ms_per_image is not None
         # The queue is empty again: 6 images exceed the limit of 5 by one image's compute time.
         assert scheduler.retry_after_ms(6) == max(10, math.ceil(scheduler.stats.ms_per_image))
