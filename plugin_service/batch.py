@@ -42,7 +42,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (pyproject pins it there)
     import tomli as tomllib
 
-from .vocabulary import DEFAULT_ADDRESS, FORMATS, KINDS, MAPS, MAX_COUNT
+from .client.arguments import add_address_argument, add_credential_arguments
+from .vocabulary import FORMATS, KINDS, MAPS, MAX_COUNT
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # becomes a folder name: no slashes, no dot-dot
 FIELDS = {"prompt": str, "kind": str, "size": int, "width": int, "height": int, "seed": int, "count": int,
@@ -281,10 +282,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None, help="deadline in seconds per asset")
     parser.add_argument("--wait-ready", type=float, default=0, metavar="SECONDS",
                         help="first wait up to SECONDS for the server to report SERVING")
-    parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", DEFAULT_ADDRESS),
-                        help="server host:port [env ASSETGEN_ADDRESS]")
-    from .cli import add_credential_arguments
-
+    add_address_argument(parser)
     add_credential_arguments(parser)  # --token / ASSETGEN_TOKEN, --tls-ca / ASSETGEN_TLS_CA
 
 

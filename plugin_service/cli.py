@@ -17,7 +17,8 @@ import json
 import os
 import sys
 
-from .vocabulary import DEFAULT_ADDRESS, KINDS, MAPS, PRIORITIES
+from .client.arguments import add_address_argument, add_credential_arguments
+from .vocabulary import KINDS, MAPS, PRIORITIES
 
 # Subcommands whose arguments and logic live in another module: command path -> module.
 DELEGATED = {
@@ -170,18 +171,8 @@ def run_delegated(command: tuple[str, ...], argv: list[str]) -> int:
 
 
 def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--address", default=os.environ.get("ASSETGEN_ADDRESS", DEFAULT_ADDRESS),
-                        help=f"server host:port [env ASSETGEN_ADDRESS; default {DEFAULT_ADDRESS}]")
+    add_address_argument(parser)
     add_credential_arguments(parser)
-
-
-def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
-    """--token and --tls-ca, shared by every client command (and `assetgen loadtest`)."""
-    parser.add_argument("--token", default=os.environ.get("ASSETGEN_TOKEN", ""),
-                        help="bearer token, when the server has a tokens file [env ASSETGEN_TOKEN]")
-    parser.add_argument("--tls-ca", default=os.environ.get("ASSETGEN_TLS_CA", ""),
-                        help="PEM file of the CA that signed the server's TLS certificate; unset = plaintext "
-                             "[env ASSETGEN_TLS_CA]")
 
 
 def build_parser() -> argparse.ArgumentParser:

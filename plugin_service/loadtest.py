@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .measure import percentile
+
 MAX_CLIENTS = 512
 MAX_DURATION_S = 900.0
 CALL_TIMEOUT_S = 60.0
@@ -59,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 if server RSS grows more than this fraction after warm-up (default 0.10)")
     parser.add_argument("--seed", type=int, default=0, help="traffic mix seed")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    from .cli import add_credential_arguments
+    from .client.arguments import add_credential_arguments
 
     add_credential_arguments(parser)
 
@@ -99,13 +101,6 @@ class Tally:
         self.failed += 1
         key = f"{code}: {details[:100]}"
         self.failures[key] = self.failures.get(key, 0) + 1
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
 
 
 class LoadClient:
@@ -266,11 +261,11 @@ async def drive(address: str, args, server_pid: int | None) -> dict:
         "rejected": tally.rejected, "cancelled": tally.cancelled, "failed": tally.failed,
         "failures": tally.failures,
         "assets_per_s": round(tally.assets / elapsed, 1),
-        "p50_ms": ms(percentile(all_latency, 0.50)), "p99_ms": ms(percentile(all_latency, 0.99)),
-        "interactive_p50_ms": ms(percentile(tally.latency["interactive"], 0.50)),
-        "interactive_p99_ms": ms(percentile(tally.latency["interactive"], 0.99)),
-        "background_p50_ms": ms(percentile(tally.latency["background"], 0.50)),
-        "background_p99_ms": ms(percentile(tally.latency["background"], 0.99)),
+        "p50_ms": ms(percentile(all_latency, 50)), "p99_ms": ms(percentile(all_latency, 99)),
+        "interactive_p50_ms": ms(percentile(tally.latency["interactive"], 50)),
+        "interactive_p99_ms": ms(percentile(tally.latency["interactive"], 99)),
+        "background_p50_ms": ms(percentile(tally.latency["background"], 50)),
+        "background_p99_ms": ms(percentile(tally.latency["background"], 99)),
         "server_rss_idle_mb": _mb(rss_idle), "server_rss_after_warmup_mb": _mb(rss_warm),
         "server_rss_peak_mb": _mb(rss_peak or None), "server_rss_end_mb": _mb(rss_end),
         "rss_growth_after_warmup": round(rss_end / rss_warm - 1, 4) if rss_end and rss_warm else None,

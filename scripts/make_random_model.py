@@ -16,26 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from plugin_service.model.config import GeneratorConfig, get_config  # noqa: E402
-from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir  # noqa: E402
-
-
-def make_random_model_dir(out: Path, config: GeneratorConfig, native: int = 64, seed: int = 0) -> Path:
-    import torch
-
-    from plugin_service.model.generator import Generator
-
-    torch.manual_seed(seed)
-    manifest = Manifest(
-        name=out.name,
-        version=f"random-{config.name}-s{seed}",
-        config=config,
-        kinds=default_kinds(config, native=native),
-        text_encoder=default_text_encoder(),
-        license="MIT (random weights, no training data)",
-        data={"note": "random initialisation; not trained"},
-    )
-    return save_model_dir(out, Generator(config), manifest)
+from plugin_service.model.config import get_config  # noqa: E402
+from plugin_service.model.random_model import make_random_model_dir  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,25 +18,11 @@ TEXTURE_ONLY_MODEL = "assetgen-test-textures"
 
 
 def build_test_model(path: Path, kinds: tuple[str, ...] = ("texture", "sprite", "prop"), seed: int = 0) -> Path:
-    import torch
-
     from plugin_service.model.config import get_config
-    from plugin_service.model.generator import Generator
-    from plugin_service.model.model_dir import Manifest, default_kinds, default_text_encoder, save_model_dir
+    from plugin_service.model.random_model import make_random_model_dir
 
-    config = get_config("test")
-    torch.manual_seed(seed)
-    generator = Generator(config)
-    with torch.no_grad():  # FiLM starts at zero; random FiLM makes prompts change the pixels more
-        for block in generator.blocks:
-            block.film.weight.normal_(0, 0.05)
-    all_kinds = default_kinds(config, native=64)
-    manifest = Manifest(
-        name=path.name, version=f"test-{seed}", config=config,
-        kinds={k: all_kinds[k] for k in kinds}, text_encoder=default_text_encoder(),
-        license="MIT (test weights)",
-    )
-    return save_model_dir(path, generator, manifest)
+    return make_random_model_dir(path, get_config("test"), native=64, seed=seed, kinds=kinds, version=f"test-{seed}",
+                                 license="MIT (test weights)")
 
 
 @pytest.fixture(scope="session")
