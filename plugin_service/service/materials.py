@@ -19,7 +19,6 @@ expects), xyz * 0.5 + 0.5 in RGB; roughness 1 = rough.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -120,21 +119,6 @@ def material_maps(albedo: torch.Tensor, maps: tuple[str, ...]) -> dict[str, torc
     return out
 
 
-@contextmanager
-def _full_fp32_convs(device: torch.device):
-    """TF32 would round the filters' inputs to 10 mantissa bits on CUDA: maps would then differ
-    visibly from a CPU recomputation. The runner's compute thread is the only caller on CUDA."""
-    if device.type != "cuda":
-        yield
-        return
-    before = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = False
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.allow_tf32 = before
-
-
 @dataclass(frozen=True)
 class MapPlan:
     """The derived maps one RunBatch asks for: which items (rows) want which maps."""
@@ -162,8 +146,9 @@ class MapPlan:
         same device. Only the rows that asked are filtered (each image's maps are its own)."""
         if len(self.rows) != albedo.shape[0]:
             albedo = albedo.index_select(0, torch.tensor(self.rows, device=albedo.device))
-        with _full_fp32_convs(albedo.device):
-            return material_maps(albedo, self.names)
+        # Exact fp32 on CUDA too (quantize.use_exact_fp32, set when the runner starts): TF32 would
+        # make the maps differ visibly from a CPU recomputation.
+        return material_maps(albedo, self.names)
 
     def output(self, pixels, maps: dict) -> RunOutput:
         """Host arrays -> RunOutput. pixels: [B, H, W, 4]; maps: {name: [len(rows), H, W, 4]}."""

@@ -187,6 +187,15 @@ def prepare_generator(generator: nn.Module, plan: PrecisionPlan, device: torch.d
     return module.to(device, dtype=plan.dtype, memory_format=torch.channels_last)
 
 
+def use_exact_fp32() -> None:
+    """fp32 means fp32: no TF32 in CUDA matmuls and convolutions, process-wide. cuDNN's default
+    rounds fp32 convolution inputs to TF32 (10 mantissa bits), so the fp32 reference, the 35 dB
+    gate, fp32 serving and the material maps would all be measured against TF32. The one place
+    these settings are made, through torch's fp32_precision API (mixing it with the legacy
+    allow_tf32 flags raises). A no-op for CPU kernels."""
+    torch.backends.fp32_precision = "ieee"
+
+
 # ---- quality --------------------------------------------------------------------------------------
 
 def psnr_db(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> float:

