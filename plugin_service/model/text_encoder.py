@@ -97,3 +97,21 @@ class TextEncoder:
                     self._cache.move_to_end(p)
                 rows.append(e)
         return torch.stack(rows)
+
+
+class PromptTokenizer:
+    """The text encoder's tokenizer alone (no weights, no torch work): whether a prompt holds
+    anything the model can see. A prompt made only of symbols outside its vocabulary (emoji, most
+    pictographs) tokenizes to [UNK] alone, and every such prompt gives the same asset."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(package_model_dir()), local_files_only=True)
+        self._blind = set(self.tokenizer.all_special_ids)   # [CLS], [SEP], [PAD], [MASK], [UNK]
+
+    def sees(self, prompt: str) -> bool:
+        ids = self.tokenizer(prompt, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        return any(i not in self._blind for i in ids)

@@ -58,7 +58,10 @@ _WAKE = object()  # wakes a session's send loop so it can notice it is closing
 
 
 class AssetGenServicer(pb_grpc.AssetGenServicer):
-    def __init__(self, scheduler: Scheduler, catalog: ModelCatalog, config: ServiceConfig, front: FrontDoor) -> None:
+    def __init__(self, scheduler: Scheduler, catalog: ModelCatalog, config: ServiceConfig, front: FrontDoor,
+                 sees=None) -> None:
+        """sees: prompt -> whether the text encoder reads anything in it (validation.validate)."""
+        self.sees = sees
         self.scheduler = scheduler
         self.catalog = catalog
         self.config = config
@@ -76,7 +79,7 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
                 pass  # the send loop is busy and checks `closing` after every message
 
     def _start(self, asked: AssetRequest) -> tuple[Job, JobStream]:
-        job = validate(asked, self.catalog, self.config, time.monotonic())
+        job = validate(asked, self.catalog, self.config, time.monotonic(), self.sees)
         return job, self.scheduler.submit(job)
 
     async def Generate(self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext):

@@ -6,6 +6,7 @@ Model-dependent limits (kinds, sizes) come from the manifest; server limits from
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from .catalog import ModelCatalog
 from .config import ServiceConfig
@@ -39,7 +40,10 @@ def _invalid(message: str) -> ServiceError:
     return ServiceError("INVALID_ARGUMENT", message)
 
 
-def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig, now: float) -> Job:
+def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig, now: float,
+             sees: Callable[[str], bool] | None = None) -> Job:
+    """`sees(prompt)`: whether the text encoder reads anything in it it knows (what only the
+    server can tell: model/text_encoder.PromptTokenizer); None skips that check."""
     prompt = request.prompt.strip()
     if not prompt:
         raise _invalid("prompt is empty: describe the asset in words, e.g. 'mossy cobblestone wall'")
@@ -47,6 +51,9 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
         first = next(c for c in prompt if not c.isspace())
         raise _invalid(f"prompt has no visible text (only invisible characters such as U+{ord(first):04X}); "
                        "describe the asset in words, e.g. 'mossy cobblestone wall'")
+    if sees is not None and not sees(prompt):
+        raise _invalid(f"prompt {prompt[:40]!r} has nothing the model can read (its text encoder knows no word or "
+                       "symbol in it, e.g. emoji alone); describe the asset in words, e.g. 'mossy cobblestone wall'")
     if len(request.prompt) > config.max_prompt_chars:
         raise _invalid(
             f"prompt is {len(request.prompt)} characters; shorten it to at most {config.max_prompt_chars}"

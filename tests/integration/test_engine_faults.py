@@ -159,3 +159,12 @@ def test_a_session_tag_refused_for_good_has_no_retry_hint(client):
         session.close()
         [event] = [e for e in session if e.failed]
     assert event.code == grpc.StatusCode.INVALID_ARGUMENT and event.retry_after_ms == 0
+
+
+@pytest.mark.parametrize("prompt", ["🔥", "🗡️ ⚔️"])
+def test_prompts_the_text_encoder_cannot_read_are_refused(client, prompt):
+    """What only the server can know: emoji alone tokenize to [UNK] and would all give one asset."""
+    with pytest.raises(grpc.RpcError) as caught:
+        list(client.generate(prompt, "prop", seed=1, timeout=30))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "nothing the model can read" in caught.value.details()
+    assert len(list(client.generate("🔥 sword", "prop", seed=1, timeout=30))) == 1
