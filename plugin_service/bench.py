@@ -139,19 +139,19 @@ def bench_naive(entry, device, kind: str, size: int, requests: int, seconds: flo
     from .model.config import KIND_INDEX
     from .model.generator import make_noise
     from .model.model_dir import load_generator
-    from .model.text_encoder import TextEncoder
+    from .model.text_encoder import load_text_encoder
     from .service.encode import encode_pixels
     from .service.postprocess import to_rgba8
 
     _, generator = load_generator(entry.path, entry.manifest)
     generator = generator.to(device).eval()
     cfg, channels = entry.manifest.config, entry.manifest.kinds[kind].channels
-    encoder = TextEncoder(device=device, cache_size=0)
+    encoder = load_text_encoder(device, cache_size=0)
     cells = size // cfg.stride
 
     def one(i: int) -> None:
         with torch.inference_mode():
-            text = encoder._encode_uncached([PROMPTS[i % len(PROMPTS)]])                    # no cache
+            text = encoder.encode_uncached([PROMPTS[i % len(PROMPTS)]])                    # no cache
             noise = make_noise(i, cfg.noise_channels, cells, cells)[None].to(device)
             images = generator(text, noise, torch.tensor([KIND_INDEX[kind]], device=device))
             encode_pixels(to_rgba8(images, kind == "texture").numpy()[0], "png", channels)

@@ -36,7 +36,7 @@ import torch.nn as nn
 
 from ..model.config import KIND_INDEX, GeneratorConfig
 from ..model.model_dir import load_generator
-from ..model.text_encoder import EMBED_DIM, TextEncoder
+from ..model.text_encoder import EMBED_DIM, TextEncoder, load_text_encoder
 from .catalog import CatalogEntry, ModelCatalog
 from .cpu_trace import trace_generator
 from .cuda_graphs import CapturedGraph, capture_all
@@ -115,7 +115,7 @@ class ModelRunner:
         if self.threads:
             torch.set_num_threads(self.threads)
         if self.text_encoder is None:
-            self.text_encoder = TextEncoder(device=self.device)
+            self.text_encoder = load_text_encoder(self.device)
         for entry in self.catalog:
             package = entry.manifest.text_encoder.get("package", SUPPORTED_TEXT_ENCODER)
             if package != SUPPORTED_TEXT_ENCODER or entry.manifest.config.text_dim != EMBED_DIM:

@@ -57,9 +57,9 @@ class AssetGenServer:
         self.limits = Limits(config)
         self.tokens = TokenTable.load(config.tokens_file) if config.tokens_file else None
         self.front = FrontDoor(self.catalog, self.limits, self.metrics, self.tokens)
-        from ..model.text_encoder import PromptTokenizer
+        from ..model.text_encoder import load_prompt_check
 
-        self.servicer = AssetGenServicer(self.scheduler, self.catalog, config, self.front, PromptTokenizer().sees)
+        self.servicer = AssetGenServicer(self.scheduler, self.catalog, config, self.front, load_prompt_check())
         self.metrics.watch(self.scheduler, self.runner, self.limits)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
