@@ -1,5 +1,7 @@
 """CUDA-graph runner on a real GPU: replay == eager bit for bit for every captured bucket,
-quantized modes >= 35 dB vs fp32, batch invariance, no memory growth over 1,000 replays.
+quantized modes >= 35 dB vs fp32, batch invariance, no memory growth over 1,000 replays; capture
+and replay for every precision x served shape against the runner's own plain forward; CUDA bf16
+vs CPU fp32; the served path end to end.
 
 Skipped without CUDA (marked `gpu`); scripts/gpu_check.sh runs these with the CUDA bench.
 """
@@ -123,3 +125,73 @@ def test_no_memory_growth_over_1000_replays(runner):
     torch.cuda.synchronize()
     assert torch.cuda.memory_allocated() == allocated
     assert torch.cuda.memory_reserved() == reserved
+
+
+# ---- every precision x served shape, against the runner's own plain forward and the CPU ---------
+
+SHAPES = [("sprite", 64), ("prop", 64), ("texture", 64), ("texture", 128), ("texture", 256), ("texture", 512)]
+
+
+@pytest.fixture(scope="module", params=["fp32", "bf16", "int8", "fp8"])
+def runner_at(request, models_dir):
+    if request.param == "fp8" and not fp8_supported(torch.device("cuda")):
+        pytest.skip("fp8 needs compute capability 8.9+")
+    r = ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cuda", precision=request.param, max_batch=16,
+                    max_batch_pixels=1 << 20, capture_texture_sizes=(128, 256, 512))
+    r.load()
+    r.warm_up()
+    return r
+
+
+@pytest.mark.parametrize("kind, size", SHAPES)
+def test_capture_replays_every_precision_and_shape_like_the_plain_forward(runner_at, kind, size):
+    """Replay of the captured graph vs the runner's own plain forward (its own staging, not the
+    graph's buffers) at batch == bucket: a staging or capture bug shows here."""
+    key = ShapeKey(TEST_MODEL, kind, size, size)
+    captured = {b for k, b in runner_at.dispatcher.captured() if k == key}
+    assert captured, f"{key} was not captured at {runner_at.models[TEST_MODEL].precision}"
+    bucket = max(captured)
+    batch = batch_of(key, range(7, 7 + bucket))
+    graphs = runner_at.graph_batches
+    replayed = runner_at.run(batch).pixels
+    assert runner_at.graph_batches == graphs + 1
+    model = runner_at.models[TEST_MODEL]
+    with torch.no_grad():
+        text = runner_at.text_encoder.encode(list(batch.prompts))
+        plain = runner_at._forward(model.module, key, text, batch_noise(batch, model.cfg), model.dtype).cpu().numpy()
+    assert psnr_db(replayed, plain) >= 50.0, f"{key} x{bucket} at {model.precision}"
+
+
+@pytest.mark.parametrize("kind", ["sprite", "prop", "texture"])
+def test_cuda_bf16_matches_cpu_fp32(runner, models_dir, kind):
+    cpu = ModelRunner(ModelCatalog.scan(models_dir, TEST_MODEL), device="cpu", precision="fp32", threads=1)
+    cpu.load()
+    cpu.warm_up()
+    key = ShapeKey(TEST_MODEL, kind, 64, 64)
+    batch = batch_of(key, range(4))
+    assert psnr_db(runner.run(batch).pixels, cpu.run(batch).pixels) >= MIN_PSNR_DB
+
+
+def test_the_served_path_end_to_end_on_cuda(runner):
+    """Scheduler -> out-of-memory wrapper -> graph replay -> maps -> encode, as the server runs it."""
+    import asyncio
+
+    from plugin_service.service.config import ServiceConfig
+    from plugin_service.service.jobs import Job
+    from plugin_service.service.oom import OomSplittingRunner
+    from plugin_service.service.scheduler import Scheduler
+
+    async def body():
+        scheduler = Scheduler(OomSplittingRunner(runner), runner.catalog, ServiceConfig(device="cuda"))
+        await scheduler.start()
+        job = Job(tag="", model=TEST_MODEL, model_version="test", kind="texture", prompt="mossy cobblestone",
+                  width=128, height=128, count=3, seed=5, format="dds_bc7", tileable=True, priority="interactive",
+                  deadline=None, maps=("albedo", "normal"))
+        graphs = runner.graph_batches
+        results = [r async for r in scheduler.submit(job)]
+        await scheduler.close()
+        return results, runner.graph_batches - graphs
+
+    results, replays = asyncio.run(body())
+    assert len(results) == 3 and replays >= 1
+    assert all(r.data[:4] == b"DDS " and r.extra and r.extra[0].map == "normal" for r in results)
