@@ -427,6 +427,10 @@ def build_dataset(out: Path, sources: list[str] | None = None, install: bool = T
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
+    parser.add_argument("--from", dest="from_dir", type=Path, default=None,
+                        help="a folder of your own art (PNG/JPEG/WebP) instead of the Debian packages (data/folder.py)")
+    parser.add_argument("--kind", default=None, choices=("texture", "sprite", "prop"),
+                        help="with --from: the kind of files outside textures/, sprites/, props/ folders")
     parser.add_argument("--sources", default=",".join(ALL_SOURCES),
                         help=f"comma list of source packages (default: all: {','.join(ALL_SOURCES)})")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get install missing packages")
@@ -435,6 +439,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "from_dir", None) is not None:
+        from .folder import build_from_folder
+
+        try:
+            summary = build_from_folder(args.from_dir, Path(args.out), kind=args.kind, seed=getattr(args, "seed", 0),
+                                        log=lambda line: print(line, file=sys.stderr))
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(json.dumps({k: summary[k] for k in ("total", "kinds", "num_categories", "skipped_files")}))
+        print(f"report: {Path(args.out) / 'report.txt'}")
+        return 0
     sources = [s.strip() for s in str(args.sources).split(",") if s.strip()]
     try:
         summary = build_dataset(Path(args.out), sources=sources, install=not args.no_install,

