@@ -67,3 +67,36 @@ def sample_grid(G: Generator, category_names: list[str], category_kinds: list[in
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(grid).save(path)
     return path
+
+
+def comparison_grid(models: list[tuple[str, Generator]], prompts: list[tuple[str, str]], path: Path,
+                    seeds: tuple[int, ...] = tuple(range(8)), texture_size: int = 256, cell: int = 128) -> Path:
+    """Models side by side: one row per (prompt, kind), `seeds` columns per model, as the service
+    delivers them (its post-processing, sprites over a checkerboard). Textures are generated at
+    `texture_size` and shown at `cell` px; sprites and props at their native 64 px, scaled up x2."""
+    from PIL import ImageDraw
+
+    from plugin_service.model.config import KIND_INDEX
+    from plugin_service.service.postprocess import to_rgba8
+
+    label_w, gap, head = 150, 12, 20
+    width = label_w + len(models) * len(seeds) * cell + (len(models) - 1) * gap
+    canvas = Image.new("RGB", (width, head + len(prompts) * cell), "white")
+    draw = ImageDraw.Draw(canvas)
+    for m, (name, _) in enumerate(models):
+        draw.text((label_w + m * (len(seeds) * cell + gap) + 4, 4), name, fill="black")
+    for r, (prompt, kind) in enumerate(prompts):
+        y = head + r * cell
+        draw.text((4, y + cell // 2 - 6), prompt[:22], fill="black")
+        size = texture_size if kind == "texture" else 64
+        for m, (_, G) in enumerate(models):
+            rgba = to_rgba8(generate(G, [prompt] * len(seeds), [KIND_INDEX[kind]] * len(seeds), list(seeds), size),
+                            kind == "texture").numpy()
+            for c, im in enumerate(rgba):
+                tile = Image.fromarray(composite(im) if kind != "texture" else im[..., :3])
+                tile = tile.resize((cell, cell), Image.NEAREST if kind != "texture" else Image.LANCZOS)
+                canvas.paste(tile, (label_w + m * (len(seeds) * cell + gap) + c * cell, y))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path, optimize=True)
+    return path
