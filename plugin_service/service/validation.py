@@ -51,13 +51,13 @@ def validate(request: AssetRequest, catalog: ModelCatalog, config: ServiceConfig
         first = next(c for c in prompt if not c.isspace())
         raise _invalid(f"prompt has no visible text (only invisible characters such as U+{ord(first):04X}); "
                        "describe the asset in words, e.g. 'mossy cobblestone wall'")
-    if sees is not None and not sees(prompt):
-        raise _invalid(f"prompt {prompt[:40]!r} has nothing the model can read (its text encoder knows no word or "
-                       "symbol in it, e.g. emoji alone); describe the asset in words, e.g. 'mossy cobblestone wall'")
     if len(request.prompt) > config.max_prompt_chars:
         raise _invalid(
             f"prompt is {len(request.prompt)} characters; shorten it to at most {config.max_prompt_chars}"
         )
+    if sees is not None and not sees(prompt):
+        raise _invalid(f"prompt {prompt[:40]!r} has nothing the model can read (its text encoder knows no word or "
+                       "symbol in it, e.g. emoji alone); describe the asset in words, e.g. 'mossy cobblestone wall'")
 
     entry = catalog.get(request.model)
     manifest = entry.manifest
