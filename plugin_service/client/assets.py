@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
 
+from ..asset import AssetInfo
 from ..proto.assetgen.v1 import assetgen_pb2 as pb
 from ..wire_names import FORMAT_FROM_PROTO as _FORMAT_NAMES
 from ..wire_names import FORMAT_TO_PROTO, KIND_TO_PROTO, MAP_TO_PROTO, PRIORITY_TO_PROTO
@@ -29,26 +30,9 @@ class ChunkError(Exception):
 
 
 @dataclass(frozen=True)
-class Asset:
-    tag: str
-    index: int
-    seed: int
-    kind: str             # "texture", "sprite", "prop"
-    width: int
-    height: int
-    format: str           # "png", "rgba8", "dds_bc1", "dds_bc3" or "dds_bc7"
-    channels: int
-    tileable: bool
-    model: str
-    model_version: str
-    sha256: str
-    data: bytes = field(repr=False)
-    map: str = "albedo"                     # which material map of the image: albedo, normal, height, roughness
-    vary_seed: int | None = None            # set for variations: this asset's variation seed ...
-    vary_strength: float | None = None      # ... and the request's strength
-    interpolate_seed: int | None = None     # set for interpolation frames: the end seed ...
-    interpolate_t: float | None = None      # ... and this frame's t
-    pipeline: int = 0                       # the server's pixel pipeline version (part of the cache key)
+class Asset(AssetInfo):
+    """An asset as the client received it (chunks joined and hash-checked): asset.AssetInfo's
+    fields, plus decoding helpers."""
 
     def image(self):
         """A PIL image (decoded PNG, or the raw RGBA8 bytes wrapped). DDS: not decoded here

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 #      renormalised, each prompt's embedding computed alone.
 PIPELINE_VERSION = 2
 
+from ..asset import AssetInfo
 from ..vocabulary import FORMATS, FORMATS_WITHOUT_ALPHA, PRIORITIES  # noqa: F401  (the service's names, defined once)
 from ..vocabulary import KINDS as KIND_NAMES  # noqa: F401
 from ..vocabulary import MAPS as MAP_NAMES  # noqa: F401
@@ -187,29 +188,12 @@ class RunOutput:
 
 
 @dataclass(frozen=True)
-class AssetResult:
-    """One finished, encoded asset."""
-    tag: str
-    index: int
-    seed: int
-    kind: str
-    width: int
-    height: int
-    format: str
-    channels: int
-    tileable: bool
-    model: str
-    model_version: str
-    sha256: str
-    data: bytes = field(repr=False)
-    map: str = "albedo"
-    vary_seed: int | None = None      # this asset's own variation seed (and the request's strength)
-    vary_strength: float | None = None
-    interpolate_seed: int | None = None
-    interpolate_t: float | None = None  # this frame's t
+class AssetResult(AssetInfo):
+    """One finished, encoded asset (asset.AssetInfo, the type the clients share)."""
     # The other maps of the same image (normal, height, ...), streamed right after this one; the
     # scheduler counts an image once whatever its maps, so they travel together.
     extra: tuple["AssetResult", ...] = field(default=(), repr=False)
+    pipeline: int = PIPELINE_VERSION
 
 
 class Runner(Protocol):

@@ -73,7 +73,7 @@ def asset_messages(result: AssetResult, chunk_size: int) -> Iterator[pb.Asset]:
             offset=offset,
             data=piece,
             map=MAP_TO_PROTO[result.map],
-            pipeline=PIPELINE_VERSION,
+            pipeline=result.pipeline,
             **noise,
         )
     for extra in result.extra:
