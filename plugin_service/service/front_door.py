@@ -7,7 +7,7 @@ both "requests": each is admitted (a rate token and an in-flight slot) and finis
 with its final code. The servicer owns the streams; every front end that comes later (another
 backend, an HTTP port) calls the same hooks:
 
-    who = front.begin(context)                   # once per call
+    call = front.begin(metadata)                 # once per call: caller and request id
     front.open_session() / front.close_session() # Session calls
     ticket = front.admit(who, rpc, asked)        # per request, before validation; may raise
     front.first_asset(ticket)                    # when its first asset goes out
@@ -37,6 +37,12 @@ def label(value: str, known: tuple[str, ...]) -> str:
     return value if value in known else "other"
 
 
+@dataclass(frozen=True)
+class Call:
+    who: str           # the caller's name (tokens file), "anonymous" without one
+    request_id: str    # the client's x-request-id if sane, else a new one; logs carry it
+
+
 @dataclass
 class Ticket:
     """One admitted request, until finish()."""
@@ -58,17 +64,18 @@ class FrontDoor:
         self.metrics = metrics
         self.tokens = tokens
 
-    def begin(self, context) -> str:
-        """The caller's name; sets the request id (logs and `x-request-id` trailing metadata)."""
-        metadata = context.invocation_metadata() or ()
-        # The interceptor already refused unknown tokens; "?" only shows up if it was bypassed.
+    def begin(self, metadata) -> Call:
+        """Name the caller and the call from its metadata ((key, value) pairs, lower-case keys:
+        gRPC invocation metadata or HTTP headers) and set both for the logs. The front end sends
+        the request id back (gRPC: `x-request-id` trailing metadata; HTTP: a header)."""
+        metadata = tuple(metadata or ())
+        # Authentication already refused unknown tokens; "?" only shows up if it was bypassed.
         who = caller_name(self.tokens, metadata) or "?"
         sent = next((v for k, v in metadata if k == "x-request-id" and isinstance(v, str)), "")
         rid = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex[:16]
         logs.request_id.set(rid)
         logs.caller.set(who)
-        context.set_trailing_metadata((("x-request-id", rid),))
-        return who
+        return Call(who, rid)
 
     def open_session(self) -> None:
         try:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import grpc
 
@@ -21,7 +23,7 @@ from . import logs
 from .catalog import ModelCatalog
 from .config import ServiceConfig
 from .front_door import FrontDoor, Ticket
-from .jobs import AssetRequest, Job, ServiceError
+from .jobs import AssetRequest, AssetResult, Job, ServiceError
 from .scheduler import JobStream, Scheduler
 from .validation import validate
 from .wire import asset_messages, list_models_response, request_from_proto, tag_done, tag_error
@@ -82,35 +84,50 @@ class AssetGenServicer(pb_grpc.AssetGenServicer):
         job = validate(asked, self.catalog, self.config, time.monotonic(), self.sees)
         return job, self.scheduler.submit(job)
 
-    async def Generate(self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext):
-        who = self.front.begin(context)
-        asked = request_from_proto(request, timeout_s=_timeout(context))
-        try:
-            ticket = self.front.admit(who, "Generate", asked)
-        except ServiceError as e:
-            await abort(context, e)
+    def begin(self, context: grpc.aio.ServicerContext) -> str:
+        """Front door's begin for a gRPC call; the request id goes back as trailing metadata."""
+        call = self.front.begin(context.invocation_metadata())
+        context.set_trailing_metadata((("x-request-id", call.request_id),))
+        return call.who
+
+    async def generate(self, asked: AssetRequest, who: str, rpc: str) -> AsyncIterator[AssetResult]:
+        """One request's results as they are ready, whatever the front end (gRPC Generate, HTTP):
+        admitted, validated, queued, and finished exactly once with its code. Raises ServiceError
+        (before the first result, or after some). Close it (contextlib.aclosing) when the caller
+        stops early, so unfinished work is cancelled at once."""
+        ticket = self.front.admit(who, rpc, asked)
         code, failure, job, stream = "CANCELLED", None, None, None   # unless the stream ends or fails otherwise
         try:
             job, stream = self._start(asked)
             async for result in stream:
                 self.front.first_asset(ticket)
-                for message in asset_messages(result, self.config.chunk_size):
-                    yield message
+                yield result
             code = "OK"
         except ServiceError as e:
             code, failure = e.code, e
-            await abort(context, e)
+            raise
         finally:
             if stream is not None and not stream.finished:  # client went away or deadline hit: stop spending compute
                 self.scheduler.cancel(job)
             self.front.finish(ticket, code, failure)
+
+    async def Generate(self, request: pb.GenerateRequest, context: grpc.aio.ServicerContext):
+        who = self.begin(context)
+        asked = request_from_proto(request, timeout_s=_timeout(context))
+        try:
+            async with aclosing(self.generate(asked, who, "Generate")) as results:
+                async for result in results:
+                    for message in asset_messages(result, self.config.chunk_size):
+                        yield message
+        except ServiceError as e:
+            await abort(context, e)
 
     async def ListModels(self, request: pb.ListModelsRequest, context: grpc.aio.ServicerContext):
         return list_models_response(self.catalog, self.config)
 
     async def Session(self, request_iterator, context: grpc.aio.ServicerContext):
         started = time.monotonic()
-        who = self.front.begin(context)
+        who = self.begin(context)
         try:
             self.front.open_session()
         except ServiceError as e:
