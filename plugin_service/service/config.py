@@ -68,6 +68,8 @@ class ServiceConfig:
     max_request_pixels: int = 1 << 26  # width*height*count per request (64 Mpx = 64 at 1024 px, 256 MiB RGBA)
     max_sessions: int = 256          # open Session streams, server-wide
     metrics_port: int = 0            # Prometheus /metrics on host:metrics_port; 0 = off
+    http_port: int = -1              # HTTP/JSON API (http_api.py) on host:http_port; -1 = off, 0 = any free port
+    http_cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the HTTP API (none by default)
     log_format: str = "text"         # text, or json (one JSON object per line, with request ids)
 
     def __post_init__(self) -> None:
@@ -97,6 +99,8 @@ class ServiceConfig:
             problems.append(f"rate_per_second must be above 0 (got {self.rate_per_second})")
         if self.anonymous_rate_per_second < 0 or self.anonymous_max_in_flight < 0:
             problems.append("anonymous_rate_per_second and anonymous_max_in_flight must be 0 (no cap) or more")
+        if not -1 <= self.http_port <= 65535:
+            problems.append(f"http_port {self.http_port} is not in 0..65535 (-1 = off)")
         if not 0 <= self.metrics_port <= 65535:
             problems.append(f"metrics_port {self.metrics_port} is not in 0..65535 (0 = off)")
         if self.log_format not in ("text", "json"):
@@ -113,6 +117,11 @@ class ServiceConfig:
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
+
+
+def str_list(text: str) -> tuple[str, ...]:
+    """"https://a.example,https://b.example" -> a tuple of them."""
+    return tuple(x.strip() for x in str(text).split(",") if x.strip())
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -156,6 +165,8 @@ _FLAGS: list[tuple[str, str, type, str]] = [
     ("--max-request-pixels", "max_request_pixels", int, "width*height*count per request"),
     ("--max-sessions", "max_sessions", int, "open Session streams, server-wide"),
     ("--metrics-port", "metrics_port", int, "Prometheus /metrics HTTP port on --host (0 = off)"),
+    ("--http-port", "http_port", int, "HTTP/JSON API port on --host (POST /v1/generate, GET /v1/models); -1 = off"),
+    ("--http-cors-origins", "http_cors_origins", str_list, "comma-separated browser origins allowed to call the HTTP API"),
     ("--log-format", "log_format", str, "text or json (JSON lines with request ids and callers)"),
 ]
 

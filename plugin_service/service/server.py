@@ -60,6 +60,11 @@ class AssetGenServer:
         from ..model.text_encoder import load_prompt_check
 
         self.servicer = AssetGenServicer(self.scheduler, self.catalog, config, self.front, load_prompt_check())
+        self.http = None
+        if config.http_port >= 0:
+            from .http_api import HttpApi
+
+            self.http = HttpApi(self.servicer, config, self.tokens)
         self.metrics.watch(self.scheduler, self.runner, self.limits)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
@@ -104,6 +109,8 @@ class AssetGenServer:
         await self._server.start()
         if self.config.metrics_port:
             self.metrics.serve_http(self.config.host, self.config.metrics_port)
+        if self.http is not None:
+            await self.http.start()
         log.info("listening on %s:%d%s%s (NOT_SERVING until warm)", self.config.host, self.port,
                  " with TLS" if self.config.tls_cert else "",
                  f", {len(self.tokens)} bearer tokens" if self.tokens else "")
@@ -130,6 +137,8 @@ class AssetGenServer:
         await self.health.enter_graceful_shutdown()
         if self._server is not None:
             await self._server.stop(grace_s)
+        if self.http is not None:
+            await self.http.stop()
         await self.scheduler.close()
         self.metrics.stop_http()
         log.info("stopped")

@@ -1,0 +1,123 @@
+"""The HTTP/JSON API beside gRPC (service/http_api.py), on a real server over loopback: routes,
+streaming order, the error mapping with the gRPC messages, auth, CORS and the Host check."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from plugin_service.client.sync_client import AssetGenClient
+
+from server_helpers import start_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def http(models_dir):
+    thread = start_server(models_dir, http_port=0, http_cors_origins=("https://editor.example",))
+    with AssetGenClient(thread.address) as c:
+        c.wait_ready(120)
+    yield thread, f"http://127.0.0.1:{thread.server.http.port}"
+    thread.stop()
+
+
+def call(url: str, body: dict | None = None, headers: dict | None = None, method: str | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})},
+                                     method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, dict(reply.headers), reply.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def test_generate_streams_one_line_per_asset_then_the_status(http):
+    thread, base = http
+    status, headers, text = call(base + "/v1/generate", {"prompt": "mossy cobblestone", "kind": "ASSET_KIND_TEXTURE",
+                                                         "count": 3, "seed": "40", "format": "OUTPUT_FORMAT_RGBA8"})
+    assert status == 200 and headers["Content-Type"].startswith("application/x-ndjson") and headers["x-request-id"]
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [("asset" in x) for x in lines] == [True, True, True, False] and lines[-1] == {"status": {"code": "OK"}}
+    assets = [x["asset"] for x in lines[:3]]
+    assert sorted(int(a["seed"]) for a in assets) == [40, 41, 42]
+    for a in assets:
+        data = base64.b64decode(a["data"])
+        assert hashlib.sha256(data).hexdigest() == a["sha256"] and len(data) == 64 * 64 * 4 and a["pipeline"] >= 2
+    with AssetGenClient(thread.address) as c:                            # the same bytes as gRPC
+        grpc_assets = {a.seed: a.sha256 for a in c.generate("mossy cobblestone", "texture", count=3, seed=40, format="rgba8")}
+    assert {int(a["seed"]): a["sha256"] for a in assets} == grpc_assets
+
+
+def test_models_in_canonical_json(http):
+    _, base = http
+    status, _, text = call(base + "/v1/models")
+    body = json.loads(text)
+    assert status == 200 and body["defaultModel"] == "assetgen-test" and body["models"][0]["kinds"]
+
+
+@pytest.mark.parametrize("body, status, words", [
+    ({"prompt": "x", "kind": "ASSET_KIND_SPRITE", "format": "OUTPUT_FORMAT_DDS_BC1"}, 400, ["dds_bc3"]),
+    ({"prompt": "\u200b", "kind": "ASSET_KIND_PROP"}, 400, ["no visible text"]),
+    ({"prompt": "x", "kind": "ASSET_KIND_TEXTURE", "model": "nope"}, 404, ["nope"]),
+    ({"prompt": "x", "kind": "ASSET_KIND_TEXTURE", "count": 1000}, 400, ["count"]),
+    ({"prompt": "x", "colour": "red"}, 400, ["not a GenerateRequest"]),
+])
+def test_errors_map_to_http_codes_with_the_grpc_messages(http, body, status, words):
+    _, base = http
+    got, _, text = call(base + "/v1/generate", body)
+    error = json.loads(text)["error"]
+    assert got == status, text
+    assert all(w in error["message"] for w in words), error
+
+
+def test_refusal_to_retry_later_is_429_with_retry_after(models_dir):
+    thread = start_server(models_dir, http_port=0, anonymous_rate_per_second=1.0, anonymous_rate_burst=2)
+    try:
+        with AssetGenClient(thread.address) as c:
+            c.wait_ready(120)
+        base = f"http://127.0.0.1:{thread.server.http.port}"
+        replies = [call(base + "/v1/generate", {"prompt": "rush", "kind": "ASSET_KIND_PROP", "seed": str(seed)})
+                   for seed in range(4)]                                   # past the burst of 2 at 1/s
+    finally:
+        thread.stop()
+    refused = [(headers, text) for status, headers, text in replies if status == 429]
+    assert refused, [r[0] for r in replies]
+    headers, text = refused[0]
+    assert int(headers["Retry-After"]) >= 1 and json.loads(text)["error"]["retryAfterMs"] > 0
+
+
+def test_cors_only_for_configured_origins_and_host_must_name_the_server(http):
+    _, base = http
+    status, headers, _ = call(base + "/v1/models", headers={"Origin": "https://editor.example"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://editor.example"
+    status, headers, _ = call(base + "/v1/models", headers={"Origin": "https://evil.example"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers
+    status, headers, _ = call(base + "/v1/generate", method="OPTIONS",
+                              headers={"Origin": "https://editor.example", "Access-Control-Request-Method": "POST"})
+    assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
+    status, _, text = call(base + "/v1/models", headers={"Host": "attacker.example"})
+    assert status == 403 and "not this server" in text
+
+
+def test_bearer_tokens_as_on_grpc(models_dir, tmp_path):
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("editor:s3cret-token-for-the-editor\n")
+    thread = start_server(models_dir, http_port=0, tokens_file=tokens)
+    try:
+        with AssetGenClient(thread.address, token="s3cret-token-for-the-editor") as c:
+            c.wait_ready(120)
+        base = f"http://127.0.0.1:{thread.server.http.port}"
+        status, _, text = call(base + "/v1/models")
+        assert status == 401 and "Bearer" in json.loads(text)["error"]["message"]
+        assert call(base + "/v1/models", headers={"Authorization": "Bearer wrong"})[0] == 401
+        status, _, text = call(base + "/v1/generate", {"prompt": "oak door", "kind": "ASSET_KIND_PROP", "seed": "1"},
+                               headers={"Authorization": "Bearer s3cret-token-for-the-editor", "Host": "anything.example"})
+        assert status == 200 and text.splitlines()[-1] == '{"status": {"code": "OK"}}'
+    finally:
+        thread.stop()
