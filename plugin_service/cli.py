@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--at", type=float, default=None, metavar="T",
                      help="with --interpolate: only the frame at T in [0, 1] (what a sidecar reproduces)")
     gen.add_argument("--atlas", action="store_true",
-                     help="also pack the assets into <prompt>_s<seed>_<id>_atlas.png with Unity sprite metadata (.json)")
+                     help="also pack the assets into <prompt>_<id>_atlas.png with Unity sprite metadata (.json)")
     gen.add_argument("--atlas-mips", type=int, default=0,
                      help="mip levels the atlas must stay clean at: edges are extruded and padding grows to "
                           "2^(N+1) px so no mip mixes neighbours (default 0: mip 0 only)")

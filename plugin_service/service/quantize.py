@@ -198,10 +198,23 @@ def use_exact_fp32() -> None:
 
 # ---- quality --------------------------------------------------------------------------------------
 
+def visible(pixels: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """[..., 4] uint8 RGBA -> float64 premultiplied (RGB x alpha / 255, alpha): what a user can see.
+    The colour under alpha 0 is bled from the nearest visible pixel (formats/alpha.py), so it moves
+    whenever a precision shifts which pixels are visible; it must not count as a visible difference."""
+    p = torch.as_tensor(np.asarray(pixels), dtype=torch.float64)
+    return torch.cat((p[..., :3] * p[..., 3:] / 255.0, p[..., 3:]), dim=-1)
+
+
+def psnr_visible_db(a, b) -> float:
+    """PSNR (peak 255) of two RGBA uint8 images as they are seen (premultiplied)."""
+    return psnr_db(visible(a), visible(b))
+
+
 def psnr_db(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> float:
-    """PSNR of two uint8 images (any equal shape), peak 255. Identical -> inf."""
-    a = torch.as_tensor(np.asarray(a), dtype=torch.float64)
-    b = torch.as_tensor(np.asarray(b), dtype=torch.float64)
+    """PSNR of two images of values in 0..255 (uint8, or float), any equal shape. Identical -> inf."""
+    a = torch.as_tensor(np.asarray(a) if not torch.is_tensor(a) else a, dtype=torch.float64)
+    b = torch.as_tensor(np.asarray(b) if not torch.is_tensor(b) else b, dtype=torch.float64)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
     mse = (a - b).pow(2).mean().item()

