@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System tools the test suite uses beside Python: protoc (C# stubs freshness), mono's C# compiler
-# and NUnit (the Unity package's engine-free Core assembly). Installs them with apt when they are
+# and NUnit (the Unity package's engine-free Core assembly), Chromium (the playground page, driven
+# headless). Installs them with apt when they are
 # missing and we may (root, apt-get present); otherwise says what is missing and goes on: the
 # tests that need a missing tool skip and name the package.
 set -u
@@ -9,6 +10,7 @@ command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 command -v mcs >/dev/null 2>&1 || need+=(mono-mcs)
 command -v nunit-console >/dev/null 2>&1 || need+=(nunit-console)
 ls -d /usr/lib/cli/nunit.framework* >/dev/null 2>&1 || need+=(libnunit-cil-dev)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${need[*]} (apt)"

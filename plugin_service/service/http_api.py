@@ -8,6 +8,9 @@ ids: the servicer's generate() and the front door's hooks), same messages.
                         {"status": {"code": "OK"}}, or {"error": {"code", "message", "retryAfterMs"}}
                         when it fails after the first asset
     GET  /v1/models     ListModelsResponse in canonical JSON
+    GET  /              the playground (playground.html): prompt, kind, size, count, seed, format,
+                        maps; textures tiled 3x3, sprites over a checkerboard, variations of a seed,
+                        download with a sidecar
 
 Errors before streaming map to HTTP codes as Google's API conventions do (INVALID_ARGUMENT 400,
 UNAUTHENTICATED 401, NOT_FOUND 404, ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429 with Retry-After in
@@ -25,6 +28,7 @@ import logging
 import math
 import ssl
 from contextlib import aclosing
+from pathlib import Path
 
 from aiohttp import web
 from google.protobuf import json_format
@@ -65,6 +69,7 @@ class HttpApi:
         app = web.Application(middlewares=[self._guard])
         app.router.add_post("/v1/generate", self.generate)
         app.router.add_get("/v1/models", self.models)
+        app.router.add_get("/", self.playground)
         app.router.add_route("OPTIONS", "/{tail:.*}", self.preflight)
         self.app = app
 
@@ -127,6 +132,11 @@ class HttpApi:
         return self.servicer.front.begin(metadata)
 
     # ---- routes -------------------------------------------------------------------------------
+    async def playground(self, request: web.Request) -> web.Response:
+        """The playground page (playground.html): no external resources, so it works offline."""
+        page = Path(__file__).with_name("playground.html").read_text(encoding="utf-8")
+        return web.Response(text=page, content_type="text/html")
+
     async def models(self, request: web.Request) -> web.Response:
         try:
             call = self._caller(request)
