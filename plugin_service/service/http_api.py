@@ -19,17 +19,30 @@ messages as gRPC, as {"error": {...}}. Bearer tokens as on gRPC; TLS with the sa
 CORS only for the origins configured (none by default); without tokens, the Host header must name
 this server, so a web page cannot reach it through DNS rebinding.
 
-Built on aiohttp (a maintained asyncio HTTP server: it runs on the gRPC server's event loop).
+gRPC-Web (the protocol grpc-web's JavaScript clients speak) for Generate and ListModels at their
+gRPC paths (/assetgen.v1.AssetGen/Generate), binary (application/grpc-web+proto) and text
+(application/grpc-web-text: base64) modes: length-prefixed frames, then a trailer frame with
+grpc-status; a refusal before streaming is a trailers-only reply (grpc-status in the headers).
+The bidirectional Session cannot run over gRPC-Web (browsers have no full-duplex HTTP stream).
+
+Built on aiohttp (a maintained asyncio HTTP server: it runs on the gRPC server's event loop). For
+gRPC-Web, sonora (WSGI/ASGI, last released 2023) and proxies (Envoy, grpcwebproxy) were
+considered: each is a second server beside this one, outside the front door's hooks; the framing
+itself is a few lines here, tested against the protocol.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
 import ssl
+import struct
+import urllib.parse
 from contextlib import aclosing
 from pathlib import Path
 
+import grpc
 from aiohttp import web
 from google.protobuf import json_format
 
@@ -45,6 +58,8 @@ HTTP_STATUS = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "NOT_FOUND": 404
                "RESOURCE_EXHAUSTED": 429, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504, "CANCELLED": 499}
 WHOLE_ASSET = 1 << 62   # one NDJSON line carries a whole asset: no chunking over HTTP
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SERVICE = pb.DESCRIPTOR.services_by_name["AssetGen"].full_name          # "assetgen.v1.AssetGen"
+GRPC_CODES = {name: code.value[0] for name, code in grpc.StatusCode.__members__.items()}
 
 
 def error_body(error: ServiceError) -> dict:
@@ -70,6 +85,8 @@ class HttpApi:
         app.router.add_post("/v1/generate", self.generate)
         app.router.add_get("/v1/models", self.models)
         app.router.add_get("/", self.playground)
+        app.router.add_post(f"/{SERVICE}/Generate", self.grpc_web_generate)
+        app.router.add_post(f"/{SERVICE}/ListModels", self.grpc_web_list_models)
         app.router.add_route("OPTIONS", "/{tail:.*}", self.preflight)
         self.app = app
 
@@ -113,9 +130,9 @@ class HttpApi:
 
     def _cors(self, origin: str) -> dict:
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                "Access-Control-Allow-Headers": "authorization, content-type, x-request-id",
+                "Access-Control-Allow-Headers": "authorization, content-type, x-request-id, x-grpc-web, x-user-agent",
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Expose-Headers": "x-request-id, retry-after"}
+                "Access-Control-Expose-Headers": "x-request-id, retry-after, grpc-status, grpc-message, retry-after-ms"}
 
     async def preflight(self, request: web.Request) -> web.Response:
         origin = request.headers.get("Origin", "")
@@ -178,3 +195,101 @@ class HttpApi:
                 await response.write((json.dumps(error_body(e)) + "\n").encode())
             await response.write_eof()
             return response
+
+    async def grpc_web_generate(self, request: web.Request) -> web.StreamResponse:
+        reply = _GrpcWebReply(request)
+        try:
+            call = self._caller(request)
+            message = await _grpc_web_message(reply, request, pb.GenerateRequest)
+        except ServiceError as e:
+            return reply.refusal(e)
+        async with aclosing(self.servicer.generate(request_from_proto(message), call.who, "gRPC-Web")) as results:
+            try:
+                first = await anext(results, None)
+            except ServiceError as e:
+                return reply.refusal(e, call.request_id)
+            response = web.StreamResponse(status=200, headers={"Content-Type": reply.content_type,
+                                                               "x-request-id": call.request_id})
+            await response.prepare(request)
+            code, text, extra = "OK", "", {"x-request-id": call.request_id}
+            try:
+                result = first
+                while result is not None:
+                    for asset in asset_messages(result, self.config.chunk_size):
+                        await response.write(reply.encode(_frame(asset.SerializeToString())))
+                    result = await anext(results, None)
+            except ServiceError as e:
+                code, text = e.code, e.message
+                if e.retry_after_ms is not None:
+                    extra["retry-after-ms"] = str(e.retry_after_ms)
+            trailer = "".join(f"{k}: {v}\r\n" for k, v in _trailers(code, text, extra).items()).encode()
+            await response.write(reply.encode(_frame(trailer, trailer=True)))
+            await response.write_eof()
+            return response
+
+
+    async def grpc_web_list_models(self, request: web.Request) -> web.Response:
+        reply = _GrpcWebReply(request)
+        try:
+            call = self._caller(request)
+            await _grpc_web_message(reply, request, pb.ListModelsRequest)
+        except ServiceError as e:
+            return reply.refusal(e)
+        body = _frame(list_models_response(self.servicer.catalog, self.config).SerializeToString())
+        trailer = "".join(f"{k}: {v}\r\n" for k, v in _trailers("OK", "", {"x-request-id": call.request_id}).items())
+        return web.Response(status=200, body=reply.encode(body + _frame(trailer.encode(), trailer=True)),
+                            headers={"Content-Type": reply.content_type, "x-request-id": call.request_id})
+
+
+# ---- gRPC-Web ---------------------------------------------------------------------------------
+def _frames(body: bytes) -> list[tuple[int, bytes]]:
+    """gRPC-Web frames: [flag (1 byte), length (4 bytes, big-endian), payload]..."""
+    out, i = [], 0
+    while i + 5 <= len(body):
+        flag, length = body[i], struct.unpack(">I", body[i + 1:i + 5])[0]
+        out.append((flag, body[i + 5:i + 5 + length]))
+        i += 5 + length
+    if i != len(body):
+        raise ValueError("truncated gRPC-Web frame")
+    return out
+
+
+def _frame(payload: bytes, trailer: bool = False) -> bytes:
+    return bytes([0x80 if trailer else 0]) + struct.pack(">I", len(payload)) + payload
+
+
+def _trailers(code: str, message: str, extra: dict[str, str]) -> dict[str, str]:
+    return {"grpc-status": str(GRPC_CODES.get(code, 2)), "grpc-message": urllib.parse.quote(message, safe=" "), **extra}
+
+
+class _GrpcWebReply:
+    """One gRPC-Web call's reply: binary or text (base64 per frame) like the request."""
+
+    def __init__(self, request: web.Request) -> None:
+        kind = request.headers.get("Content-Type", "")
+        self.text = kind.startswith("application/grpc-web-text")
+        self.content_type = "application/grpc-web-text+proto" if self.text else "application/grpc-web+proto"
+
+    def decode(self, body: bytes) -> bytes:
+        return base64.b64decode(body) if self.text else body
+
+    def encode(self, data: bytes) -> bytes:
+        return base64.b64encode(data) if self.text else data
+
+    def refusal(self, error: ServiceError, request_id: str = "") -> web.Response:
+        """Trailers-only: the status in the headers, no body."""
+        extra = {"x-request-id": request_id} if request_id else {}
+        if error.retry_after_ms is not None:
+            extra["retry-after-ms"] = str(error.retry_after_ms)
+        return web.Response(status=200, headers={"Content-Type": self.content_type,
+                                                 **_trailers(error.code, error.message, extra)})
+
+
+async def _grpc_web_message(reply: _GrpcWebReply, request: web.Request, message_type):
+    try:
+        frames = _frames(reply.decode(await request.read()))
+        data = next(payload for flag, payload in frames if flag == 0)
+        return message_type.FromString(data)
+    except (ValueError, StopIteration, Exception) as e:  # any malformed body is the caller's to fix
+        raise ServiceError("INVALID_ARGUMENT", f"the request is not a gRPC-Web {message_type.DESCRIPTOR.name} "
+                           f"frame ({e.__class__.__name__})") from None

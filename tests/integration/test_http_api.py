@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -121,3 +122,64 @@ def test_bearer_tokens_as_on_grpc(models_dir, tmp_path):
         assert status == 200 and text.splitlines()[-1] == '{"status": {"code": "OK"}}'
     finally:
         thread.stop()
+
+
+# ---- gRPC-Web: frames as the protocol defines them (flag byte, 4-byte big-endian length) -------------
+
+def grpc_web(base: str, method: str, message, text: bool = False, headers: dict | None = None):
+    import base64
+    import struct
+
+    body = b"\x00" + struct.pack(">I", len(message.SerializeToString())) + message.SerializeToString()
+    kind = "application/grpc-web-text" if text else "application/grpc-web+proto"
+    request = urllib.request.Request(f"{base}/assetgen.v1.AssetGen/{method}", data=base64.b64encode(body) if text else body,
+                                     headers={"Content-Type": kind, "X-Grpc-Web": "1", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        raw, head = reply.read(), dict(reply.headers)
+    if text:   # a concatenation of base64 blocks, each padded
+        raw = b"".join(base64.b64decode(block) for block in _b64_blocks(raw))
+    frames, i = [], 0
+    while i < len(raw):
+        flag, length = raw[i], struct.unpack(">I", raw[i + 1:i + 5])[0]
+        frames.append((flag, raw[i + 5:i + 5 + length]))
+        i += 5 + length
+    return head, frames
+
+
+def _b64_blocks(raw: bytes):
+    """Split at padding ends: each encoded frame is its own padded block."""
+    out, start = [], 0
+    for i in range(len(raw)):
+        if raw[i:i + 1] == b"=" and (i + 1 == len(raw) or raw[i + 1:i + 2] != b"="):
+            out.append(raw[start:i + 1])
+            start = i + 1
+    if start < len(raw):
+        out.append(raw[start:])
+    return out
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["binary", "text"])
+def test_grpc_web_generate_and_list_models(http, text):
+    from plugin_service.client.assets import build_request
+    from plugin_service.proto.assetgen.v1 import assetgen_pb2 as pb
+
+    thread, base = http
+    head, frames = grpc_web(base, "Generate", build_request("oak door", "prop", count=2, seed=9, format="rgba8"), text)
+    assert head["Content-Type"].startswith("application/grpc-web")
+    data = [pb.Asset.FromString(payload) for flag, payload in frames if flag == 0]
+    trailer = [payload.decode() for flag, payload in frames if flag == 0x80]
+    assert sorted(a.seed for a in data) == [9, 10] and len(trailer) == 1 and "grpc-status: 0" in trailer[0]
+    assert frames[-1][0] == 0x80                                        # trailers come last
+    with AssetGenClient(thread.address) as c:
+        expected = {a.seed: a.sha256 for a in c.generate("oak door", "prop", count=2, seed=9, format="rgba8")}
+    assert {a.seed: a.sha256 for a in data} == expected
+    head, frames = grpc_web(base, "ListModels", pb.ListModelsRequest(), text)
+    assert pb.ListModelsResponse.FromString(frames[0][1]).default_model == "assetgen-test"
+
+
+def test_grpc_web_refusal_is_trailers_only_with_the_grpc_status(http):
+    from plugin_service.client.assets import build_request
+
+    _, base = http
+    head, frames = grpc_web(base, "Generate", build_request("goblin archer", "sprite", format="dds_bc1"))
+    assert head["grpc-status"] == "3" and "dds_bc3" in urllib.parse.unquote(head["grpc-message"]) and frames == []
