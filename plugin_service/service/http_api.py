@@ -62,6 +62,13 @@ SERVICE = pb.DESCRIPTOR.services_by_name["AssetGen"].full_name          # "asset
 GRPC_CODES = {name: code.value[0] for name, code in grpc.StatusCode.__members__.items()}
 
 
+def ndjson_asset_lines(result) -> list[bytes]:
+    """The NDJSON lines of one AssetResult (its maps follow as their own lines): the Asset message in
+    canonical JSON, whole (no chunks). tests/golden/http_generate.ndjson holds lines in this form."""
+    return [(json.dumps({"asset": json_format.MessageToDict(asset)}) + "\n").encode()
+            for asset in asset_messages(result, WHOLE_ASSET)]
+
+
 def error_body(error: ServiceError) -> dict:
     body = {"code": error.code, "message": error.message}
     if error.retry_after_ms is not None:
@@ -186,9 +193,8 @@ class HttpApi:
             try:
                 result = first
                 while result is not None:
-                    for asset in asset_messages(result, WHOLE_ASSET):
-                        line = {"asset": json_format.MessageToDict(asset)}
-                        await response.write((json.dumps(line) + "\n").encode())
+                    for line in ndjson_asset_lines(result):
+                        await response.write(line)
                     result = await anext(results, None)
                 await response.write(b'{"status": {"code": "OK"}}\n')
             except ServiceError as e:

@@ -216,3 +216,32 @@ def test_core_assembly_passes_its_nunit_tests(tmp_path):
     assert counts["total"] >= 30, counts
     bad = {k: v for k, v in counts.items() if k != "total" and v}
     assert not bad, f"NUnit tests that did not pass (golden tests must run, not be ignored): {bad}\n{output}"
+
+
+def test_http_golden_files_are_what_the_server_writes_and_reads():
+    """tests/golden/http_*.json(l): lines the HTTP/JSON API writes and request JSON it parses; the C#
+    HttpJson tests read the same files."""
+    from google.protobuf import json_format
+
+    from plugin_service.client.assets import build_request
+    from plugin_service.service.http_api import error_body, ndjson_asset_lines
+    from plugin_service.service.jobs import AssetResult, RetryLater
+
+    for case in json.loads((GOLDEN / "http_requests.json").read_text())["cases"]:
+        request = {k: tuple(v) if isinstance(v, list) else v for k, v in case["request"].items()}
+        assert json_format.Parse(json.dumps(case["json"]), pb.GenerateRequest()) == build_request(**request), case["name"]
+    lines = (GOLDEN / "http_generate.ndjson").read_text().splitlines(keepends=True)
+    assets = [json.loads(line)["asset"] for line in lines if line.startswith('{"asset"')]
+    for line, asset in zip(lines, assets):
+        message = json_format.ParseDict(asset, pb.Asset())
+        result = AssetResult(
+            tag=message.tag, index=message.index, seed=message.seed, kind={1: "texture", 2: "sprite", 3: "prop"}[message.kind],
+            width=message.width, height=message.height, format={1: "png", 2: "rgba8"}[message.format],
+            channels=message.channels, tileable=message.tileable, model=message.model, model_version=message.model_version,
+            sha256=message.sha256, data=message.data, map={1: "albedo", 2: "normal"}[message.map],
+            vary_seed=message.vary.seed if message.HasField("vary") else None,
+            vary_strength=message.vary.strength if message.HasField("vary") else None,
+            interpolate_seed=message.interpolate.seed_b if message.HasField("interpolate") else None,
+            interpolate_t=message.interpolate.t if message.HasField("interpolate") else None, pipeline=message.pipeline)
+        assert ndjson_asset_lines(result) == [line.encode()]
+    assert json.loads(lines[-1]) == error_body(RetryLater("RESOURCE_EXHAUSTED", "the server queue is full", 250, "queue"))

@@ -42,15 +42,19 @@ namespace AssetGen.Client
         {
             Settings = settings != null ? settings : AssetGenSettings.LoadDefault();
             Settings.Validate();
-            handler = new YetAnotherHttpHandler
+            // WebGL has no native gRPC (HttpJsonTransport is used there): no channel to open.
+            if (HttpJson.Choose(Application.platform == RuntimePlatform.WebGLPlayer) == Transport.Grpc)
             {
-                Http2Only = true, SkipCertificateVerification = Settings.skipCertificateVerification,
-                Http2KeepAliveInterval = ClientDefaults.KeepAliveInterval, Http2KeepAliveTimeout = ClientDefaults.KeepAliveTimeout,
-                Http2KeepAliveWhileIdle = true,
-            };
-            if (!string.IsNullOrEmpty(Settings.rootCertificatesPem)) handler.RootCertificates = Settings.rootCertificatesPem;
-            channel = GrpcChannel.ForAddress(Settings.Uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-            Calls = new Proto.AssetGen.AssetGenClient(channel);
+                handler = new YetAnotherHttpHandler
+                {
+                    Http2Only = true, SkipCertificateVerification = Settings.skipCertificateVerification,
+                    Http2KeepAliveInterval = ClientDefaults.KeepAliveInterval, Http2KeepAliveTimeout = ClientDefaults.KeepAliveTimeout,
+                    Http2KeepAliveWhileIdle = true,
+                };
+                if (!string.IsNullOrEmpty(Settings.rootCertificatesPem)) handler.RootCertificates = Settings.rootCertificatesPem;
+                channel = GrpcChannel.ForAddress(Settings.Uri, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+                Calls = new Proto.AssetGen.AssetGenClient(channel);
+            }
             if (Settings.cacheEnabled) Cache = new DiskCache(Settings.CacheFolder, (long)Settings.cacheMaxMegabytes << 20);
             ChannelLifetime.Register(this, Application.isPlaying);
         }
@@ -84,6 +88,17 @@ namespace AssetGen.Client
         /// <summary>All assets of one request (Count of them), in arrival order.</summary>
         public async Task<List<GeneratedAsset>> GenerateAsync(AssetRequest request, CancellationToken cancellationToken = default(CancellationToken))
         {
+            if (HttpJson.Choose(Application.platform == RuntimePlatform.WebGLPlayer) == Transport.HttpJson)
+            {
+                var assets = new List<GeneratedAsset>();
+                foreach (var whole in await new HttpJsonTransport(Settings).GenerateAsync(request, cancellationToken))
+                {
+                    var asset = new GeneratedAsset(whole, request.Prompt, false);
+                    asset.Prepare();
+                    assets.Add(asset);
+                }
+                return assets;
+            }
             var all = new List<GeneratedAsset>();
             using (var stream = new AssetStream(this, request, cancellationToken))
             {
@@ -239,8 +254,8 @@ namespace AssetGen.Client
             ChannelLifetime.Unregister(this);
             foreach (var session in open) session.Dispose();
             lifetime.Cancel();
-            channel.Dispose();
-            handler.Dispose();
+            if (channel != null) channel.Dispose();   // none on WebGL
+            if (handler != null) handler.Dispose();
             lifetime.Dispose();
         }
     }

@@ -20,6 +20,8 @@ namespace AssetGen.Client
         public bool useTls;
         [Tooltip("Sent as 'authorization: Bearer <token>'. Do not ship real secrets inside a game build.")]
         public string token = "";
+        [Tooltip("WebGL builds: the server's HTTP/JSON address (assetgen serve --http-port), e.g. http://127.0.0.1:8080")]
+        public string httpAddress = "http://127.0.0.1:8080";
         [Tooltip("PEM root certificates for a private CA (empty = the handler's defaults)")]
         [TextArea(2, 6)] public string rootCertificatesPem = "";
         [Tooltip("Development only: accept any server certificate")]
@@ -47,6 +49,16 @@ namespace AssetGen.Client
                 string a = (address ?? "").Trim();
                 if (a.StartsWith("http://", StringComparison.Ordinal) || a.StartsWith("https://", StringComparison.Ordinal)) return a;
                 return (useTls ? "https://" : "http://") + a;
+            }
+        }
+
+        /// <summary>The HTTP/JSON API's base URI (WebGL's transport).</summary>
+        public string HttpUri
+        {
+            get
+            {
+                string a = (httpAddress ?? "").Trim();
+                return a.StartsWith("http://", StringComparison.Ordinal) || a.StartsWith("https://", StringComparison.Ordinal) ? a : "http://" + a;
             }
         }
 
