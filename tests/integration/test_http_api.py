@@ -183,3 +183,28 @@ def test_grpc_web_refusal_is_trailers_only_with_the_grpc_status(http):
     _, base = http
     head, frames = grpc_web(base, "Generate", build_request("goblin archer", "sprite", format="dds_bc1"))
     assert head["grpc-status"] == "3" and "dds_bc3" in urllib.parse.unquote(head["grpc-message"]) and frames == []
+
+
+def test_https_with_the_same_certificate_and_tokens(models_dir, tmp_path):
+    import ssl
+
+    from test_auth_tls import make_ca_and_server_cert
+
+    paths = make_ca_and_server_cert(tmp_path)
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("editor:s3cret-token-for-the-editor\n")
+    thread = start_server(models_dir, http_port=0, tokens_file=tokens, tls_cert=paths["cert"], tls_key=paths["key"])
+    try:
+        with AssetGenClient(thread.address, tls_ca=paths["ca"]) as c:
+            c.wait_ready(120)
+        url = f"https://127.0.0.1:{thread.server.http.port}/v1/models"
+        context = ssl.create_default_context(cafile=str(paths["ca"]))
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer s3cret-token-for-the-editor"})
+        with urllib.request.urlopen(request, timeout=30, context=context) as reply:
+            assert reply.status == 200 and json.loads(reply.read())["defaultModel"] == "assetgen-test"
+        import http.client
+
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):   # no plaintext on a TLS port
+            urllib.request.urlopen(url.replace("https://", "http://"), timeout=10)
+    finally:
+        thread.stop()
