@@ -25,9 +25,9 @@ DELEGATED = {
     ("data", "build"): "plugin_service.data.build",
     ("train",): "plugin_service.training.train",
     ("eval",): "plugin_service.training.evaluate",
-    ("bench",): "plugin_service.bench",
-    ("batch",): "plugin_service.batch",
-    ("loadtest",): "plugin_service.loadtest",
+    ("bench",): "plugin_service.tools.bench",
+    ("batch",): "plugin_service.tools.batch",
+    ("loadtest",): "plugin_service.tools.loadtest",
 }
 
 

@@ -51,7 +51,7 @@ timeout -k 5 150 "$PY" -m pytest -q -p no:cacheprovider -m gpu tests/gpu -o time
 "$PY" scripts/gpu_report.py tests "$REPORT_DIR" "${PIPESTATUS[0]}"
 
 echo "== assetgen bench ${BENCH[*]}"
-timeout -k 5 120 "$PY" -m plugin_service.bench --models "$MODELS" --model "$MODEL" --kind sprite --size 64 \
+timeout -k 5 120 "$PY" -m plugin_service.tools.bench --models "$MODELS" --model "$MODEL" --kind sprite --size 64 \
   "${BENCH[@]}" --rounds 1 --out "$REPORT_DIR/bench.json" 2>&1 | tee "$REPORT_DIR/bench.log"
 "$PY" scripts/gpu_report.py bench "$REPORT_DIR" "${PIPESTATUS[0]}"
 

@@ -31,7 +31,7 @@ TARGET = ["--python-version", "3.12", "--implementation", "cp", "--platform", "m
 
 
 def prompts() -> list[str]:
-    from plugin_service.bench import PROMPTS as BENCH
+    from plugin_service.tools.bench import PROMPTS as BENCH
     from plugin_service.training.evaluate import README_PROMPTS
 
     sys.path.insert(0, str(ROOT / "tests" / "gpu"))

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from plugin_service.loadtest import is_loopback
+from plugin_service.tools.loadtest import is_loopback
 
 pytestmark = pytest.mark.integration
 

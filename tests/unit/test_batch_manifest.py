@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugin_service.batch import ManifestError, default_seed, parse_manifest
+from plugin_service.tools.batch import ManifestError, default_seed, parse_manifest
 
 GOOD = '''\
 [defaults]

@@ -26,7 +26,7 @@ sys.meta_path.insert(0, _Absent())
 
 @pytest.mark.slow
 def test_cpu_quick_mode_writes_a_report_without_the_text_encoder(models_dir, tmp_path):
-    from plugin_service.bench import PROMPTS
+    from plugin_service.tools.bench import PROMPTS
     from plugin_service.model.text_encoder import write_embedding_table
 
     site = tmp_path / "site"

@@ -31,7 +31,7 @@ from dataclasses import fields
 from pathlib import Path
 
 
-from ..vocabulary import KINDS
+from ...vocabulary import KINDS
 from .device import gflop_per_image, graph_table, matmul_peak_gflops, precision_table
 from .paths import LIFTED_LIMITS, bench_naive, bench_served
 from .report import print_report, targets
@@ -65,12 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_models(models: Path, name: str, tmp: Path) -> tuple[Path, str, str]:
     """-> (models root, model name, note). Falls back to a random-weight tiny model."""
-    from ..model.model_dir import discover_models
+    from ...model.model_dir import discover_models
 
     if models.is_dir() and name in discover_models(models):
         return models, name, f"trained model {models / name}"
-    from ..model.config import get_config
-    from ..model.random_model import make_random_model_dir
+    from ...model.config import get_config
+    from ...model.random_model import make_random_model_dir
 
     path = make_random_model_dir(tmp / "bench-random-tiny", get_config("tiny"))
     return tmp, path.name, f"random-weight tiny model ({models / name} not found)"
@@ -80,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     import torch
 
-    from ..service.catalog import ModelCatalog
-    from ..service.config import ServiceConfig
-    from ..service.runner import ModelRunner, pick_device
+    from ...service.catalog import ModelCatalog
+    from ...service.config import ServiceConfig
+    from ...service.runner import ModelRunner, pick_device
 
     concurrencies = [int(c) for c in args.concurrency.split(",") if c]
     if args.threads:
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_generator_cpu(entry):
-    from ..model.model_dir import load_generator
+    from ...model.model_dir import load_generator
 
     return load_generator(entry.path, entry.manifest)[1]
 

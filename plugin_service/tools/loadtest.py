@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .measure import percentile
+from ..measure import percentile
 
 MAX_CLIENTS = 512
 MAX_DURATION_S = 900.0
@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 if server RSS grows more than this fraction after warm-up (default 0.10)")
     parser.add_argument("--seed", type=int, default=0, help="traffic mix seed")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    from .client.arguments import add_credential_arguments
+    from ..client.arguments import add_credential_arguments
 
     add_credential_arguments(parser)
 
@@ -106,7 +106,7 @@ class Tally:
 class LoadClient:
     def __init__(self, number: int, address: str, args, kinds: list[tuple[str, int]], tally: Tally,
                  stop_at: float, budget: list[int]) -> None:
-        from .client import AsyncAssetGenClient
+        from ..client import AsyncAssetGenClient
 
         self.client = AsyncAssetGenClient(address, token=args.token or None, tls_ca=args.tls_ca or None)
         self.rng = random.Random(args.seed * 100_003 + number)
@@ -225,7 +225,7 @@ def start_server(models: str) -> tuple[subprocess.Popen, str, Path]:
 
 
 async def drive(address: str, args, server_pid: int | None) -> dict:
-    from .client import AsyncAssetGenClient
+    from ..client import AsyncAssetGenClient
 
     async with AsyncAssetGenClient(address, token=args.token or None, tls_ca=args.tls_ca or None) as probe:
         await probe.wait_ready(timeout=300)

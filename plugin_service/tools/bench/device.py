@@ -39,7 +39,7 @@ def gflop_per_image(generator, cfg, kind: str, size: int) -> float:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from ..model.config import KIND_INDEX
+    from ...model.config import KIND_INDEX
 
     cells = size // cfg.stride
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
@@ -74,9 +74,9 @@ def precision_table(runner, entry, kind: str, size: int, names: list[str]) -> li
     """Each precision: PSNR vs fp32 on the fixed seeds, and one batch's eager forward time."""
     import torch
 
-    from ..model.config import KIND_INDEX
-    from ..model.model_dir import load_generator
-    from ..service.quantize import plan_for, prepare_generator
+    from ...model.config import KIND_INDEX
+    from ...model.model_dir import load_generator
+    from ...service.quantize import plan_for, prepare_generator
 
     device, cfg = runner.device, entry.manifest.config
     _, generator = load_generator(entry.path, entry.manifest)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..measure import percentile
+from ...measure import percentile
 
 PROMPTS = ("goblin archer", "rusty iron sword", "mossy cobblestone wall", "red health potion", "oak door",
            "skeleton warrior", "wooden shield", "gold coins", "blue mage", "lava rock", "brazier flame",
@@ -31,12 +31,12 @@ def bench_naive(entry, device, kind: str, size: int, requests: int, seconds: flo
     """One request at a time: encode the prompt, make the noise, fp32 NCHW batch 1, uint8, PNG."""
     import torch
 
-    from ..model.config import KIND_INDEX
-    from ..model.generator import make_noise
-    from ..model.model_dir import load_generator
-    from ..model.text_encoder import load_text_encoder
-    from ..service.encode import encode_pixels
-    from ..service.postprocess import to_rgba8
+    from ...model.config import KIND_INDEX
+    from ...model.generator import make_noise
+    from ...model.model_dir import load_generator
+    from ...model.text_encoder import load_text_encoder
+    from ...service.encode import encode_pixels
+    from ...service.postprocess import to_rgba8
 
     _, generator = load_generator(entry.path, entry.manifest)
     generator = generator.to(device).eval()
@@ -129,10 +129,10 @@ async def bench_served(runner, catalog, config, model: str, kind: str, size: int
     With `client_process`, gRPC callers run in a child process, as a game's would, so their
     Python work (protobuf parsing, sha256 checks, reassembly) does not share the server's event
     loop and GIL; the child still shares this machine's cores."""
-    from ..service.jobs import AssetRequest
-    from ..service.scheduler import Scheduler
-    from ..service.server import AssetGenServer
-    from ..service.validation import validate
+    from ...service.jobs import AssetRequest
+    from ...service.scheduler import Scheduler
+    from ...service.server import AssetGenServer
+    from ...service.validation import validate
 
     scheduler = Scheduler(runner, catalog, config)
     await scheduler.start()
@@ -176,7 +176,7 @@ async def _grpc_closed_loop(target: str, model: str, kind: str, size: int, concu
                             stats=None, on_warm=None, rpc: str = "generate") -> dict:
     """rpc "generate": one Generate call per request (a pipeline script). "session": one Session
     stream carrying every caller's submits as tags (how a game talks to the service)."""
-    from ..client.async_client import AsyncAssetGenClient
+    from ...client.async_client import AsyncAssetGenClient
 
     async with AsyncAssetGenClient(target) as client:
         if rpc == "generate":

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -42,8 +41,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from PyPI (pyproject pins it there)
     import tomli as tomllib
 
-from .client.arguments import add_address_argument, add_credential_arguments
-from .vocabulary import FORMATS, KINDS, MAPS, MAX_COUNT
+from ..client.arguments import add_address_argument, add_credential_arguments
+from ..vocabulary import FORMATS, KINDS, MAPS, MAX_COUNT
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # becomes a folder name: no slashes, no dot-dot
 FIELDS = {"prompt": str, "kind": str, "size": int, "width": int, "height": int, "seed": int, "count": int,
@@ -188,7 +187,7 @@ def load_manifest(path: Path) -> list[AssetSpec]:
 def expected_keys(spec: AssetSpec, model: str, version: str, pipeline: int, width: int, height: int,
                   tileable: bool) -> set[str]:
     """The cache keys of every file this asset makes, computed before asking the server."""
-    from .client.cache_key import cache_key
+    from ..client.cache_key import cache_key
 
     return {cache_key(model=model, model_version=version, pipeline=pipeline, kind=spec.kind, prompt=spec.prompt, width=width,
                       height=height, seed=(spec.seed + i) % 2**64, format=spec.format, tileable=tileable, map=m)
@@ -229,8 +228,8 @@ def run_manifest(specs: list[AssetSpec], client, out: Path, jobs: int = 4, progr
     """Generate what is missing; -> summary {"generated": [...], "skipped": [...], "failed": {name: why}, "files": n}."""
     from tqdm import tqdm
 
-    from .client.cache_key import reported_pipeline
-    from .client.files import save_asset
+    from ..client.cache_key import reported_pipeline
+    from ..client.files import save_asset
 
     models_list, default = client.list_models()
     models = {m.name: m for m in models_list}
@@ -289,7 +288,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import grpc
 
-    from .client import AssetGenClient
+    from ..client import AssetGenClient
 
     try:
         specs = load_manifest(args.manifest)
