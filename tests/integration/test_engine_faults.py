@@ -168,3 +168,27 @@ def test_prompts_the_text_encoder_cannot_read_are_refused(client, prompt):
         list(client.generate(prompt, "prop", seed=1, timeout=30))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "nothing the model can read" in caught.value.details()
     assert len(list(client.generate("🔥 sword", "prop", seed=1, timeout=30))) == 1
+
+
+def test_served_sprites_carry_the_nearest_visible_colour_under_alpha_zero():
+    """Alpha bleeding on the CPU server (done in the encoder pool there): every alpha-0 pixel holds
+    the colour of a nearest visible pixel, in raw RGBA8 and in PNG alike. The shipped model, whose
+    sprites have a real cut-out (the random test model's alpha is never quite 0)."""
+    from pathlib import Path
+
+    thread = start_server(Path(__file__).resolve().parents[2] / "models", model="assetgen-tiny")
+    try:
+        with AssetGenClient(thread.address) as c:
+            assets = [a for fmt in ("rgba8", "png") for a in c.generate("goblin archer", "sprite", seed=7, format=fmt)]
+    finally:
+        thread.stop()
+    for asset in assets:
+        fmt = asset.format
+        px = asset.pixels().astype(int)
+        visible = px[..., 3] > 0
+        assert visible.any() and (~visible).any()
+        vy, vx = np.nonzero(visible)
+        for y, x in list(zip(*np.nonzero(~visible)))[::37]:          # a sample of transparent pixels
+            d2 = (vy - y) ** 2 + (vx - x) ** 2
+            nearest = d2 == d2.min()
+            assert (np.abs(px[vy[nearest], vx[nearest], :3] - px[y, x, :3]).sum(-1) == 0).any(), (fmt, y, x)
