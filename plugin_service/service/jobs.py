@@ -210,3 +210,27 @@ class Runner(Protocol):
     def warm_up(self) -> None: ...    # precision choice, traces / CUDA graphs, first forwards
     def run(self, batch: RunBatch) -> RunOutput: ...     # [B, H, W, 4] uint8 (+ material maps)
     def counters(self) -> dict[str, int]: ...            # text_cache_hits, text_cache_misses, oom_splits
+
+
+class RunnerWrapper:
+    """Base of the runner wrappers (oom.py, metrics.py): the Runner contract delegated to `inner`
+    explicitly, so a wrapper shows what it changes (`run`) and hides nothing else."""
+
+    def __init__(self, inner: Runner) -> None:
+        self.inner = inner
+
+    @property
+    def device(self):
+        return self.inner.device
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def counters(self) -> dict[str, int]:
+        return self.inner.counters()
+
+    def run(self, batch: RunBatch) -> RunOutput:
+        return self.inner.run(batch)

@@ -14,7 +14,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from .jobs import RunBatch, RunOutput
+from .jobs import RunBatch, RunnerWrapper, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -84,26 +84,12 @@ class _LiveCollector:
                                   value=counters.get("oom_splits", 0))
 
 
-class InstrumentedRunner:
+class InstrumentedRunner(RunnerWrapper):
     """Wraps a runner to time each forward pass and record its batch size."""
 
     def __init__(self, inner, metrics: ServiceMetrics) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.metrics = metrics
-
-    # The Runner contract (jobs.Runner), delegated explicitly.
-    @property
-    def device(self):
-        return self.inner.device
-
-    def load(self) -> None:
-        self.inner.load()
-
-    def warm_up(self) -> None:
-        self.inner.warm_up()
-
-    def counters(self) -> dict[str, int]:
-        return self.inner.counters()
 
     def run(self, batch: RunBatch) -> RunOutput:
         started = time.perf_counter()

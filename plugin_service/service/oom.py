@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 
-from .jobs import RunBatch, RunOutput
+from .jobs import RunBatch, RunnerWrapper, RunOutput
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +44,12 @@ def halves(batch: RunBatch) -> tuple[RunBatch, RunBatch]:
             replace(batch, **{name: getattr(batch, name)[mid:] for name in per_item}))
 
 
-class OomSplittingRunner:
+class OomSplittingRunner(RunnerWrapper):
     """Delegates to `inner`; on out-of-memory, halves the batch and retries each half."""
 
     def __init__(self, inner) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.splits = 0  # how often a batch was halved (metrics read it)
-
-    # The Runner contract (jobs.Runner), delegated explicitly.
-    @property
-    def device(self):
-        return self.inner.device
-
-    def load(self) -> None:
-        self.inner.load()
-
-    def warm_up(self) -> None:
-        self.inner.warm_up()
 
     def counters(self) -> dict[str, int]:
         return {**self.inner.counters(), "oom_splits": self.splits}
