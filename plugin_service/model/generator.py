@@ -54,6 +54,13 @@ def coord_grid(height: int, width: int, device: torch.device, dtype: torch.dtype
     return torch.stack(feats).unsqueeze(0)
 
 
+def cat_channels(x: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    """[B, C, H, W] and [1, K, H, W] coordinate features -> [B, C + K, H, W], concatenated in NHWC
+    so the result stays channels_last (a plain cat along dim 1 would fall back to NCHW)."""
+    b = x.shape[0]
+    return torch.cat((x.permute(0, 2, 3, 1), coords.permute(0, 2, 3, 1).expand(b, -1, -1, -1)), dim=3).permute(0, 3, 1, 2)
+
+
 class CircularConv(nn.Conv2d):
     """3x3 convolution on a torus: wrap-around padding keeps textures seamless."""
 
@@ -72,11 +79,15 @@ def upsample2x(x: torch.Tensor, mode: str) -> torch.Tensor:
     """
     if mode == "nearest":
         return F.interpolate(x, scale_factor=2.0, mode="nearest")
-    for dim in (2, 3):
-        before, after = x.roll(1, dim), x.roll(-1, dim)
-        even, odd = 0.75 * x + 0.25 * before, 0.75 * x + 0.25 * after
-        x = torch.stack((even, odd), dim=dim + 1).flatten(dim, dim + 1)
-    return x
+    # In NHWC, so the result is channels_last (the convolutions' layout) instead of falling back
+    # to NCHW after every block: the same numbers; batch-32 forward on this CPU 118-133 -> 113-118 ms
+    # in fp32, bf16 alike (2026-11-30).
+    h = x.permute(0, 2, 3, 1)
+    for dim in (1, 2):
+        before, after = h.roll(1, dim), h.roll(-1, dim)
+        even, odd = 0.75 * h + 0.25 * before, 0.75 * h + 0.25 * after
+        h = torch.stack((even, odd), dim=dim + 1).flatten(dim, dim + 1)
+    return h.permute(0, 3, 1, 2)
 
 
 class FiLMBlock(nn.Module):
@@ -98,7 +109,7 @@ class FiLMBlock(nn.Module):
         x = upsample2x(x, self.upsample)
         coords = coord_grid(x.shape[2], x.shape[3], x.device, x.dtype, self.coord_channels) * object_mask
         g1, b1, g2, b2 = self.film(cond)[:, :, None, None].chunk(4, dim=1)
-        x = self.conv1(torch.cat((x, coords.expand(x.shape[0], -1, -1, -1)), dim=1))
+        x = self.conv1(cat_channels(x, coords))
         x = F.leaky_relu(x * (1 + g1) + b1, 0.2)
         x = self.conv2(x)
         return F.leaky_relu(x * (1 + g2) + b2, 0.2)
@@ -151,7 +162,7 @@ class Generator(nn.Module):
             latent = F.normalize(noise.mean(dim=(2, 3)), dim=1)                    # [B, noise_channels], unit norm
             cond = cond + self.mapping(torch.cat((latent, cond), dim=1))
         coords = coord_grid(noise.shape[2], noise.shape[3], noise.device, noise.dtype, cfg.coord_channels) * object_mask
-        x = self.stem(torch.cat((noise, coords.expand(noise.shape[0], -1, -1, -1)), dim=1))
+        x = self.stem(cat_channels(noise, coords))
         x = F.leaky_relu(x + self.stem_bias(cond)[:, :, None, None], 0.2)
         for block in self.blocks:
             x = block(x, cond, object_mask)
