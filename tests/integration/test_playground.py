@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -55,8 +56,21 @@ async def drive(ws_url: str, page_url: str) -> dict:
                         "document.getElementById('status').textContent === '2 assets'"):
                 break
             await asyncio.sleep(0.1)
-        # The delivered pixels, read back through a canvas: a real cut-out has both transparent
-        # and opaque pixels.
+        # The page's cache key against the shared golden vectors.
+        golden = json.loads((Path(__file__).resolve().parents[1] / "golden" / "cache_keys.json").read_text("utf-8"))
+        # Seeds travel as decimal strings, as the page holds them: a JSON number loses a 64-bit seed.
+        inputs = [{k: str(v) if k.endswith("seed") else v for k, v in g["inputs"].items()}
+                  for g in golden["vectors"]]
+        keys = await js("(async () => { const out = []; for (const x of %s) out.push(await "
+                        "window.assetgenCacheKey(x)); return out; })()" % json.dumps(inputs))
+        assert keys == [v["key"] for v in golden["vectors"]]
+        names = json.loads((Path(__file__).resolve().parents[1] / "golden" / "file_names.json").read_text("utf-8"))
+        cases = [[c["prompt"], {k: str(v) if k.endswith("seed") else v for k, v in c["asset"].items()}]
+                 for c in names["cases"]]
+        stems = await js("(async () => { const out = []; for (const [p, a] of %s) out.push(await "
+                         "window.assetgenStem(p, a)); return out; })()" % json.dumps(cases))
+        assert stems == [c["stem"] for c in names["cases"]]
+        # The delivered pixels, read back through a canvas.
         return await js("""(async () => {
             const out = [];
             for (const img of document.querySelectorAll('#results img')) {
