@@ -13,10 +13,8 @@ import io
 from collections.abc import Iterator
 
 import numpy as np
-import torch
 from PIL import Image
 
-from ..formats.alpha import bleed_alpha
 from ..formats.dds import DDS_FORMATS, encode_dds
 from .jobs import AssetResult, Job
 
@@ -54,14 +52,12 @@ def encode_pixels(pixels: np.ndarray, fmt: str, channels: int, *, tileable: bool
 
 
 def encode_asset(job: Job, index: int, pixels: np.ndarray, kind_channels: int,
-                 maps: dict[str, np.ndarray] | None = None, bleed: bool = False) -> AssetResult:
+                 maps: dict[str, np.ndarray] | None = None) -> AssetResult:
     """pixels: [H, W, 4] uint8 albedo; maps: {name: [H, W, 4] uint8} from the runner, holding every
     derived map in job.maps; kind_channels: the kind's channels in the manifest (3 = opaque RGB,
-    4 = RGBA); bleed: fill the colour under alpha 0 here (the CPU runner leaves it: RunOutput.alpha_bled).
+    4 = RGBA).
 
     One result per image: the first of job.maps, with the other maps in `extra`."""
-    if bleed and kind_channels == 4:
-        pixels = bleed_alpha(torch.from_numpy(np.ascontiguousarray(pixels))[None])[0].numpy()
     if job.maps == ("albedo",):
         return _encode_map(job, index, pixels, kind_channels, "albedo")
     images = {"albedo": pixels, **(maps or {})}

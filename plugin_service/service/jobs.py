@@ -179,9 +179,6 @@ class RunOutput:
     # per item: {map name: [H, W, 4] uint8 ndarray} for the maps RunBatch.maps asked for that item;
     # () when the batch asked for none
     maps: tuple[dict[str, Any], ...] = ()
-    # False: the colour under alpha 0 is not yet bled (the CPU runner leaves it to the encoder pool,
-    # off the compute thread: formats/alpha.py)
-    alpha_bled: bool = True
 
     def __len__(self) -> int:
         return len(self.pixels)

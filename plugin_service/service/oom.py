@@ -68,4 +68,4 @@ class OomSplittingRunner(RunnerWrapper):
         _free_cached_memory()
         a, b = self.run(first), self.run(second)
         maps = (a.maps or ({},) * len(a)) + (b.maps or ({},) * len(b)) if (a.maps or b.maps) else ()
-        return RunOutput(np.concatenate([a.pixels, b.pixels], axis=0), maps, a.alpha_bled and b.alpha_bled)
+        return RunOutput(np.concatenate([a.pixels, b.pixels], axis=0), maps)

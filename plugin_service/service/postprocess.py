@@ -20,11 +20,8 @@ from ..formats.alpha import bleed_alpha
 TRANSPARENT_BELOW = 8
 
 
-def rgba8_on_device(images: torch.Tensor, opaque: bool, bleed: bool = True) -> torch.Tensor:
-    """[B, 4, H, W] in [-1, 1] -> [B, H, W, 4] uint8 on the same device (contiguous NHWC).
-
-    bleed False leaves the colour under alpha 0 for the encoder pool to fill (the CPU runner: there
-    it would cost the compute thread about 1.2 ms per 64 px sprite)."""
+def rgba8_on_device(images: torch.Tensor, opaque: bool) -> torch.Tensor:
+    """[B, 4, H, W] in [-1, 1] -> [B, H, W, 4] uint8 on the same device (contiguous NHWC)."""
     if images.dim() != 4 or images.shape[1] != 4:
         raise ValueError(f"expected [B, 4, H, W] images, got {tuple(images.shape)}")
     pixels = ((images.float() + 1.0) * 127.5).round_().clamp_(0, 255).to(torch.uint8)  # [B, 4, H, W]
@@ -38,8 +35,7 @@ def rgba8_on_device(images: torch.Tensor, opaque: bool, bleed: bool = True) -> t
     # NHWC in one contiguous buffer: the host copy is then a single memcpy. The colour under
     # alpha 0 is bled from the nearest visible pixel (formats/alpha.py), so an engine's filtering
     # and mips do not mix arbitrary colour into the silhouette.
-    rgba = torch.cat((pixels[:, :3], alpha), dim=1).permute(0, 2, 3, 1)
-    return (bleed_alpha(rgba) if bleed else rgba).contiguous()
+    return bleed_alpha(torch.cat((pixels[:, :3], alpha), dim=1).permute(0, 2, 3, 1)).contiguous()
 
 
 def to_rgba8(images: torch.Tensor, opaque: bool) -> torch.Tensor:

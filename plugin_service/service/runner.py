@@ -29,7 +29,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -229,12 +229,10 @@ class ModelRunner:
                 return derive.output(*hit[1].run_with_maps(text, noise, derive.on_device))
             self.eager_batches += 1
             device_pixels = self._forward(model.module, key, text, noise, model.dtype)
-            bled = self.device.type != "cpu"
             if not derive:
-                return RunOutput(device_pixels.cpu().numpy(), alpha_bled=bled)
+                return RunOutput(device_pixels.cpu().numpy())
             maps = derive.on_device(device_pixels)
-            return replace(derive.output(device_pixels.cpu().numpy(), {name: m.cpu().numpy() for name, m in maps.items()}),
-                           alpha_bled=bled)
+            return derive.output(device_pixels.cpu().numpy(), {name: m.cpu().numpy() for name, m in maps.items()})
 
     def _forward(self, module: nn.Module, key: ShapeKey, text: torch.Tensor, noise: torch.Tensor,
                  dtype: torch.dtype) -> torch.Tensor:
@@ -242,5 +240,4 @@ class ModelRunner:
         noise = noise.to(self.device, dtype=dtype, memory_format=torch.channels_last, non_blocking=True)
         kind = torch.full((noise.shape[0],), KIND_INDEX[key.kind], dtype=torch.long, device=self.device)
         images = module(text.to(self.device), noise, kind)                    # [B, 4, H, W]
-        # On the CPU alpha bleeding runs in the encoder pool, beside the next forward (RunOutput.alpha_bled).
-        return rgba8_on_device(images, opaque=key.kind == "texture", bleed=self.device.type != "cpu")
+        return rgba8_on_device(images, opaque=key.kind == "texture")

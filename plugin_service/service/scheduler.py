@@ -244,8 +244,7 @@ class Scheduler:
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
             for row, item in enumerate(batch):
                 if item.job in self._streams:
-                    task = loop.create_task(self._encode_and_deliver(item, output.pixels[row], output.item_maps(row),
-                                                                     not output.alpha_bled))
+                    task = loop.create_task(self._encode_and_deliver(item, output.pixels[row], output.item_maps(row)))
                     self._encoding.add(task)
                     task.add_done_callback(self._encoded)
 
@@ -253,13 +252,12 @@ class Scheduler:
         self._encoding.discard(task)
         self._maybe_quiet()
 
-    async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray, maps: dict[str, np.ndarray],
-                                  bleed: bool = False) -> None:
+    async def _encode_and_deliver(self, item: WorkItem, pixels: np.ndarray, maps: dict[str, np.ndarray]) -> None:
         job = item.job
         channels = self.catalog.get(job.model).manifest.kinds[job.kind].channels
         try:
             result = await asyncio.get_running_loop().run_in_executor(
-                self._encode, encode_asset, job, item.index, pixels, channels, maps, bleed)
+                self._encode, encode_asset, job, item.index, pixels, channels, maps)
         except Exception as e:
             log.exception("encoding %s #%d failed", job.kind, item.index)
             stream = self._streams.get(job)

@@ -171,7 +171,7 @@ def test_prompts_the_text_encoder_cannot_read_are_refused(client, prompt):
 
 
 def test_served_sprites_carry_the_nearest_visible_colour_under_alpha_zero():
-    """Alpha bleeding on the CPU server (done in the encoder pool there): every alpha-0 pixel holds
+    """Alpha bleeding on the CPU server: every alpha-0 pixel holds
     the colour of a nearest visible pixel, in raw RGBA8 and in PNG alike. The shipped model, whose
     sprites have a real cut-out (the random test model's alpha is never quite 0)."""
     from pathlib import Path
