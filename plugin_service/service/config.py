@@ -13,6 +13,7 @@ from pathlib import Path
 from ..vocabulary import DEFAULT_HOST, DEFAULT_MODEL, DEFAULT_PORT, MAX_COUNT, MAX_PROMPT_CHARS, PRECISIONS
 
 DEVICES = ("auto", "cpu", "cuda")
+BACKENDS = ("local", "ray")                              # service/ray_backend.py for "ray"
 CPU_EXECUTORS = ("torchscript", "eager")                # service/cpu_trace.py says why
 MIB = 1 << 20
 
@@ -71,6 +72,14 @@ class ServiceConfig:
     http_port: int = -1              # HTTP/JSON API (http_api.py) on host:http_port; -1 = off, 0 = any free port
     http_cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the HTTP API (none by default)
     log_format: str = "text"         # text, or json (one JSON object per line, with request ids)
+    # Scale-out (service/ray_backend.py). local = this process computes; ray = N model replicas on
+    # Ray Serve behind this process's front door. Which settings apply per replica: REPLICA_SETTINGS.
+    backend: str = "local"
+    replicas: int = 1                # fixed replica count (ray), unless max_replicas turns autoscaling on
+    min_replicas: int = 1            # autoscaling bounds (ray); max_replicas 0 = fixed at `replicas`
+    max_replicas: int = 0
+    target_ongoing_requests: float = 8.0  # autoscaling target: requests queued or computing per replica
+    ray_address: str = ""            # "" = start a Ray instance on this machine; else a cluster's address ("auto", "host:6379")
 
     def __post_init__(self) -> None:
         problems = []
@@ -105,6 +114,16 @@ class ServiceConfig:
             problems.append(f"metrics_port {self.metrics_port} is not in 0..65535 (0 = off)")
         if self.log_format not in ("text", "json"):
             problems.append(f"log_format {self.log_format!r} is not one of text, json")
+        if self.backend not in BACKENDS:
+            problems.append(f"backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
+        if self.replicas < 1 or self.min_replicas < 1:
+            problems.append(f"replicas and min_replicas must be at least 1 (got {self.replicas}, {self.min_replicas})")
+        if self.max_replicas and self.max_replicas < self.min_replicas:
+            problems.append(f"max_replicas {self.max_replicas} is below min_replicas {self.min_replicas}")
+        if self.target_ongoing_requests <= 0:
+            problems.append(f"target_ongoing_requests must be above 0 (got {self.target_ongoing_requests})")
+        if self.backend == "local" and (self.replicas != 1 or self.max_replicas or self.ray_address):
+            problems.append("--replicas, --max-replicas and --ray-address need --backend ray (local serves from this process)")
         if (self.tls_cert is None) != (self.tls_key is None):
             problems.append("TLS needs both --tls-cert and --tls-key (or neither)")
         for name in ("tokens_file", "tls_cert", "tls_key"):
@@ -168,7 +187,19 @@ _FLAGS: list[tuple[str, str, type, str]] = [
     ("--http-port", "http_port", int, "HTTP/JSON API port on --host (POST /v1/generate, GET /v1/models); -1 = off"),
     ("--http-cors-origins", "http_cors_origins", str_list, "comma-separated browser origins allowed to call the HTTP API"),
     ("--log-format", "log_format", str, "text or json (JSON lines with request ids and callers)"),
+    ("--backend", "backend", str, "local (this process computes) or ray (model replicas on Ray Serve; pip install -e '.[ray]')"),
+    ("--replicas", "replicas", int, "ray: model replicas (fixed count)"),
+    ("--min-replicas", "min_replicas", int, "ray autoscaling: fewest replicas"),
+    ("--max-replicas", "max_replicas", int, "ray autoscaling: most replicas (0 = off, fixed at --replicas)"),
+    ("--target-ongoing-requests", "target_ongoing_requests", float,
+     "ray autoscaling: requests queued or computing per replica that the autoscaler aims for"),
+    ("--ray-address", "ray_address", str, "ray: a cluster to join (auto, or host:port); empty = start Ray on this machine"),
 ]
+
+# What each Ray replica uses (the engine: scheduler + runner on one device); every other field
+# applies at the front door (limits, auth, TLS, HTTP, metrics, grace, validation).
+REPLICA_SETTINGS = ("models", "model", "device", "threads", "precision", "cpu_executor", "capture_texture_sizes",
+                    "max_batch", "max_batch_pixels", "max_wait_ms", "max_queued_images", "encode_threads")
 
 
 def env_name(field_name: str) -> str:

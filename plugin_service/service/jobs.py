@@ -33,6 +33,11 @@ class ServiceError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self):
+        # Crosses processes (Ray replicas -> front door) as what it means: subclasses with other
+        # constructors (QueueFull) arrive as a ServiceError or RetryLater with the same fields.
+        return _rebuild_error, (self.code, self.message, self.retry_after_ms, getattr(self, "reason", ""))
+
 
 class RetryLater(ServiceError):
     """A refusal the server means as "try again later" (RESOURCE_EXHAUSTED: queue full or over a
@@ -45,6 +50,15 @@ class RetryLater(ServiceError):
         super().__init__(code, f"{message}; retry after {retry_after_ms} ms")
         self.retry_after_ms = retry_after_ms
         self.reason = reason
+
+
+def _rebuild_error(code: str, message: str, retry_after_ms: int | None, reason: str) -> ServiceError:
+    if retry_after_ms is None:
+        return ServiceError(code, message)
+    error = RetryLater.__new__(RetryLater)
+    ServiceError.__init__(error, code, message)   # the message already names the retry hint
+    error.retry_after_ms, error.reason = retry_after_ms, reason
+    return error
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,11 @@ class ServiceMetrics:
                                        ["kind"], buckets=LATENCY_BUCKETS, registry=r)
         self._http = None
 
-    def watch(self, scheduler, runner, limits) -> None:
-        """Read live state at scrape time: queue depth, open jobs, in-flight, cache counters."""
-        self.registry.register(_LiveCollector(scheduler, runner, limits))
+    def watch(self, scheduler, counters, limits, replicas=None) -> None:
+        """Read live state at scrape time: queue depth, open jobs, in-flight, cache counters
+        (`counters()`: the runner's, or summed over Ray replicas), and with `replicas()` (Ray
+        backend: one snapshot dict per live replica, ray_backend.ReplicaSnapshot) each replica's."""
+        self.registry.register(_LiveCollector(scheduler, counters, limits, replicas))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -59,10 +61,11 @@ class ServiceMetrics:
 
 
 class _LiveCollector:
-    def __init__(self, scheduler, runner, limits) -> None:
+    def __init__(self, scheduler, counters, limits, replicas) -> None:
         self.scheduler = scheduler
-        self.runner = runner
+        self.counters = counters
         self.limits = limits
+        self.replicas = replicas
 
     def describe(self):
         return []  # values exist only at scrape time
@@ -75,13 +78,35 @@ class _LiveCollector:
         yield GaugeMetricFamily("assetgen_in_flight", "Admitted, unfinished requests (all callers)",
                                 value=self.limits.in_flight())
         yield GaugeMetricFamily("assetgen_open_sessions", "Open Session streams", value=self.limits.sessions)
-        counters = self.runner.counters()
+        counters = self.counters()
         hits = CounterMetricFamily("assetgen_text_cache", "Prompt embedding cache lookups", labels=["result"])
         hits.add_metric(["hit"], counters.get("text_cache_hits", 0))
         hits.add_metric(["miss"], counters.get("text_cache_misses", 0))
         yield hits
         yield CounterMetricFamily("assetgen_oom_splits", "Batches halved after running out of memory",
                                   value=counters.get("oom_splits", 0))
+        if self.replicas is not None:
+            yield from _replica_families(self.replicas())
+
+
+# Ray backend: each replica's own engine, labelled by replica and node (batch histograms stay in
+# the replicas' processes; their totals come here).
+_REPLICA_FAMILIES = (
+    ("queued_images", GaugeMetricFamily, "assetgen_replica_queue_depth", "Images waiting in one replica's queue"),
+    ("open_jobs", GaugeMetricFamily, "assetgen_replica_open_jobs", "Requests one replica is working on"),
+    ("batches", CounterMetricFamily, "assetgen_replica_batches", "Forward passes one replica ran"),
+    ("images", CounterMetricFamily, "assetgen_replica_images", "Images one replica computed"),
+    ("compute_s", CounterMetricFamily, "assetgen_replica_compute_seconds", "Time one replica spent in forward passes"),
+)
+
+
+def _replica_families(snapshots: list[dict]):
+    yield GaugeMetricFamily("assetgen_replicas", "Live model replicas (Ray backend)", value=len(snapshots))
+    for field, family_type, name, text in _REPLICA_FAMILIES:
+        family = family_type(name, text, labels=["replica", "node"])
+        for snap in snapshots:
+            family.add_metric([snap["replica"], snap["node"]], snap[field])
+        yield family
 
 
 class InstrumentedRunner(RunnerWrapper):

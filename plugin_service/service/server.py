@@ -7,7 +7,8 @@ open Sessions end (OK) as soon as their running tags are done.
 
 Calls pass interceptors (auth.py: bearer tokens; decode.py: unparseable bytes), then the servicer,
 which calls the front door's hooks (front_door.py: limits, metrics, request ids) at each step of a
-request; the runner is wrapped for out-of-memory splitting (oom.py) and batch metrics (metrics.py).
+request. Behind it, the local engine (engine.py: scheduler + runner in this process) or, with
+`--backend ray`, model replicas on Ray Serve (ray_backend.py) with the same scheduler interface.
 """
 from __future__ import annotations
 
@@ -28,9 +29,8 @@ from .decode import MalformedRequestInterceptor
 from .front_door import FrontDoor
 from .limits import Limits
 from .logs import setup_logging
-from .metrics import InstrumentedRunner, ServiceMetrics
-from .oom import OomSplittingRunner
-from .scheduler import Scheduler
+from .engine import local_engine
+from .metrics import ServiceMetrics
 from .servicer import AssetGenServicer
 from .tls import server_credentials
 
@@ -41,19 +41,23 @@ _NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class AssetGenServer:
-    """Owns one grpc.aio server and the scheduler/runner behind it. Use inside a running loop."""
+    """Owns one grpc.aio server and the scheduler behind it (local engine or Ray replicas). Use
+    inside a running loop."""
 
     def __init__(self, config: ServiceConfig, runner=None) -> None:
         self.config = config
         self.catalog = ModelCatalog.scan(config.models, config.model)
-        if runner is None:
-            from .runner import ModelRunner  # torch is imported only by a process that serves
-
-            runner = ModelRunner.from_config(self.catalog, config)
-        # Reliability and observability wrap the runner; the servicer calls the front door's hooks.
         self.metrics = ServiceMetrics()
-        self.runner = InstrumentedRunner(OomSplittingRunner(runner), self.metrics)
-        self.scheduler = Scheduler(self.runner, self.catalog, config)
+        if config.backend == "ray":
+            # Replicas on Ray Serve compute; this process keeps the front door (ray_backend.py).
+            from .ray_backend import RayScheduler
+
+            self.scheduler = RayScheduler(self.catalog, config)
+            self.runner = None
+            counters, replicas = self.scheduler.counters, self.scheduler.replica_snapshots
+        else:
+            self.runner, self.scheduler = local_engine(self.catalog, config, self.metrics, runner)
+            counters, replicas = self.runner.counters, None
         self.limits = Limits(config)
         self.tokens = TokenTable.load(config.tokens_file) if config.tokens_file else None
         self.front = FrontDoor(self.catalog, self.limits, self.metrics, self.tokens)
@@ -65,7 +69,7 @@ class AssetGenServer:
             from .http_api import HttpApi
 
             self.http = HttpApi(self.servicer, config, self.tokens)
-        self.metrics.watch(self.scheduler, self.runner, self.limits)
+        self.metrics.watch(self.scheduler, counters, self.limits, replicas)
         self.health = health.aio.HealthServicer()
         self.port: int | None = None
         self._server: grpc.aio.Server | None = None
@@ -126,7 +130,7 @@ class AssetGenServer:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, _SERVING)
         log.info("SERVING %s (default %s) on %s", ", ".join(e.name for e in self.catalog),
-                 self.catalog.default, self.runner.device)
+                 self.catalog.default, self.runner.device if self.runner is not None else self.scheduler.describe())
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Refuse new work, let in-flight calls finish within the grace period, then stop."""
