@@ -49,7 +49,7 @@ from .catalog import ModelCatalog  # noqa: E402
 from .config import REPLICA_SETTINGS, ServiceConfig  # noqa: E402
 from .jobs import AssetResult, Job, RetryLater, ServiceError  # noqa: E402
 from .metrics import ServiceMetrics  # noqa: E402
-from .scheduler import UNAVAILABLE_RETRY_MS, JobStream  # noqa: E402
+from .scheduler import UNAVAILABLE_RETRY_MS, JobStream, unavailable  # noqa: E402
 
 auto_init_hook.enable_auto_connect = False  # in case ray was imported before the variable was set
 
@@ -283,8 +283,7 @@ class RayScheduler:
         if self._poller is not None:
             self._poller.cancel()
         for job, stream in list(self._streams.items()):
-            stream._fail(RetryLater("UNAVAILABLE", "the server shut down before this request finished",
-                                    UNAVAILABLE_RETRY_MS, "draining"))
+            stream._fail(unavailable("shut_down"))
             self._cancel_response(job)
         for task in list(self._pumps):
             task.cancel()
@@ -303,11 +302,9 @@ class RayScheduler:
     # ---- requests --------------------------------------------------------------------------
     def submit(self, job: Job) -> JobStream:
         if self._draining:
-            raise RetryLater("UNAVAILABLE", "the server is shutting down; use another instance, or this one once it is back",
-                             UNAVAILABLE_RETRY_MS, "draining")
+            raise unavailable("draining")
         if not self.ready:
-            raise RetryLater("UNAVAILABLE", "the server is still starting its model replicas (health turns SERVING "
-                             "when ready)", UNAVAILABLE_RETRY_MS, "warming")
+            raise unavailable("warming")
         stream = JobStream(job)
         timeout_s = None if job.deadline is None else max(0.0, job.deadline - time.monotonic())
         response = self._handle.options(stream=True).generate.remote(

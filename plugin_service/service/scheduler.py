@@ -49,6 +49,20 @@ UNAVAILABLE_RETRY_MS = 1000     # warming up or shutting down: a restart takes s
 RETRY_MS_BOUNDS = (10, 60_000)  # never tell a client to hammer, never to give up for minutes
 EMA_WEIGHT = 0.2                # how fast the per-image compute estimate follows the latest batch
 
+# The UNAVAILABLE answers of a scheduler that is not (or no longer) taking work: this one and the
+# Ray backend's (ray_backend.RayScheduler) give the same ones.
+_UNAVAILABLE = {
+    "warming": ("the server is still loading and warming its models (health turns SERVING when ready)", "warming"),
+    "draining": ("the server is shutting down; use another instance, or this one once it is back", "draining"),
+    "shut_down": ("the server shut down before this request finished", "draining"),
+}
+
+
+def unavailable(state: str) -> RetryLater:
+    """RetryLater UNAVAILABLE for `state`: warming, draining (new work) or shut_down (work in flight)."""
+    message, reason = _UNAVAILABLE[state]
+    return RetryLater("UNAVAILABLE", message, UNAVAILABLE_RETRY_MS, reason)
+
 
 class JobStream:
     """One job's results, in the order they finish (not necessarily index order)."""
@@ -129,11 +143,9 @@ class Scheduler:
 
     def submit(self, job: Job) -> JobStream:
         if self._draining:
-            raise RetryLater("UNAVAILABLE", "the server is shutting down; use another instance, or this one once it is back",
-                             UNAVAILABLE_RETRY_MS, "draining")
+            raise unavailable("draining")
         if not self.ready:
-            raise RetryLater("UNAVAILABLE", "the server is still loading and warming its models (health turns SERVING "
-                             "when ready)", UNAVAILABLE_RETRY_MS, "warming")
+            raise unavailable("warming")
         if self._queued + job.count > self.config.max_queued_images:
             raise QueueFull(self._queued, self.config.max_queued_images, self.retry_after_ms(job.count))
         stream = JobStream(job)
@@ -286,8 +298,7 @@ class Scheduler:
             except asyncio.CancelledError:
                 pass
         for stream in list(self._streams.values()):
-            self._finish(stream, RetryLater("UNAVAILABLE", "the server shut down before this request finished",
-                                            UNAVAILABLE_RETRY_MS, "draining"))
+            self._finish(stream, unavailable("shut_down"))
         self._compute.shutdown(wait=True, cancel_futures=True)
         self._encode.shutdown(wait=True, cancel_futures=True)
         self.ready = False
