@@ -16,6 +16,9 @@ pooled final-layer features of images resized to FEATURE_SIZE px:
   diversity    mean pairwise L2 feature distance among DIVERSITY_SEEDS seeds of one plain prompt,
                over the same among the category's real images (one per source file: no flipped,
                rotated or re-cropped copies); 1.0 = as varied as the real art
+  structure    diversity again on grey-scale images with each image's brightness and contrast
+               normalised (structure_image): seeds that differ only in brightness or tint score
+               low here. 1.0 = as varied in shape and pattern as the real art
   seam ratio   textures: mean |pixel step| across the wrap seam / inside (1.0 = seamless)
   transparency sprites and props: share of border pixels with alpha < 8/255
 """
@@ -122,22 +125,42 @@ class Judge:
 
 
 # ---- real images ------------------------------------------------------------------------------
-def _real_features(data_dir: Path, rows: list[dict], net, log) -> torch.Tensor:
-    """Features of every indexed image, cached in DATA/eval_features.safetensors (keyed by the
-    index and the backbone)."""
-    key = hashlib.sha1((EVAL_BACKBONE + str(FEATURE_SIZE) + "".join(r["path"] for r in rows)).encode()).hexdigest()
+STRUCTURE_MEAN, STRUCTURE_STD = 128.0, 48.0   # grey level and contrast every structure image is brought to
+
+
+def structure_image(rgba: np.ndarray) -> np.ndarray:
+    """[N, H, W, 4] uint8 -> the same, grey (Rec. 601 luma) with each image's visible pixels
+    standardised to STRUCTURE_MEAN +- STRUCTURE_STD; alpha kept. What is left is shape and pattern."""
+    rgb = rgba[..., :3].astype(np.float32)
+    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    visible = rgba[..., 3] >= TRANSPARENT_BELOW
+    out = np.empty_like(grey)
+    for i in range(len(grey)):
+        g = grey[i][visible[i]] if visible[i].any() else grey[i].ravel()
+        out[i] = (grey[i] - g.mean()) / max(float(g.std()), 1.0) * STRUCTURE_STD + STRUCTURE_MEAN
+    grey8 = np.clip(out, 0, 255).round().astype(np.uint8)
+    return np.concatenate((np.repeat(grey8[..., None], 3, -1), rgba[..., 3:]), -1)
+
+
+def _real_features(data_dir: Path, rows: list[dict], net, log, transform=None) -> torch.Tensor:
+    """Features of `rows`' images (after `transform`, e.g. structure_image), cached in
+    DATA/eval_features.safetensors (keyed by the rows, the transform and the backbone)."""
+    name = transform.__name__ if transform is not None else ""
+    key = hashlib.sha1((EVAL_BACKBONE + str(FEATURE_SIZE) + name + "".join(r["path"] for r in rows)).encode()).hexdigest()
     cache = Path(data_dir) / "eval_features.safetensors"
-    if cache.exists():
-        stored = load_file(str(cache))
-        if key in stored:
-            return stored[key]
+    stored = load_file(str(cache)) if cache.exists() else {}
+    if key in stored:
+        return stored[key]
     t0 = time.time()
     feats = []
     for i in range(0, len(rows), 256):
         imgs = np.stack([load_image(Path(data_dir) / r["path"], 64) for r in rows[i: i + 256]])
+        if transform is not None:
+            imgs = transform(imgs)
         feats.append(pooled_features(net, torch.from_numpy(imgs).permute(0, 3, 1, 2), FEATURE_SIZE))
     out = torch.cat(feats).float()
-    save_file({key: out.contiguous()}, str(cache))
+    stored[key] = out.contiguous()
+    save_file(stored, str(cache))
     log(f"eval: features of {len(rows)} real images in {time.time() - t0:.0f}s -> {cache}")
     return out
 
@@ -172,6 +195,8 @@ def evaluate(model_dir: Path, data_dir: Path, seeds: int = DIVERSITY_SEEDS, comp
     real = _real_features(data_dir, rows, net, log)
     held = torch.tensor([is_held_out(r["path"], HELD_OUT_SHARE) for r in rows])
     firsts = torch.tensor(_first_per_source(rows))
+    real_structure = dict(zip(firsts.tolist(), _real_features(data_dir, [rows[i] for i in firsts.tolist()], net, log,
+                                                              structure_image)))
     judge = Judge(real[held], labels[held], len(categories))
     probe = firsts[~held[firsts]]                      # one per source file, training split
     judge_real_acc = float((judge.predict(real[probe]) == labels[probe]).float().mean())
@@ -212,6 +237,10 @@ def evaluate(model_dir: Path, data_dir: Path, seeds: int = DIVERSITY_SEEDS, comp
         real_spread = mean_pairwise_distance(real_src) if len(real_src) >= 2 else 0.0
         if real_spread > 0:                            # undefined for one source file (or identical ones)
             entry["diversity"] = mean_pairwise_distance(f_plain) / real_spread
+            real_shapes = torch.stack([real_structure[i] for i in firsts[labels[firsts] == ci].tolist()])
+            shape_spread = mean_pairwise_distance(real_shapes)
+            if shape_spread > 0:
+                entry["structure_diversity"] = mean_pairwise_distance(features_of(structure_image(plain))) / shape_spread
         if kind != "texture":
             transparency += [border_transparency(im) for im in np.concatenate((plain, held_imgs))]
         per_cat[cat] = entry
@@ -252,6 +281,8 @@ def evaluate(model_dir: Path, data_dir: Path, seeds: int = DIVERSITY_SEEDS, comp
         "kid_sprites": mean_of("kid", ("sprite",)), "kid_props": mean_of("kid", ("prop",)), "kid_textures": mean_of("kid", ("texture",)),
         "diversity_sprites": mean_of("diversity", ("sprite",)), "diversity_props": mean_of("diversity", ("prop",)),
         "diversity_textures": mean_of("diversity", ("texture",)),
+        "structure_diversity_sprites_props": mean_of("structure_diversity", objects),
+        "structure_diversity_textures": mean_of("structure_diversity", ("texture",)),
         "texture_seam_ratio": seams,
         "sprite_prop_transparent_border": round(float(np.mean(transparency)), 4) if transparency else None,
         "seeds": seeds,

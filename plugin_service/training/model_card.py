@@ -21,6 +21,8 @@ TARGETS: list[tuple[str, str, str, object]] = [
     ("diversity_sprites", "seed diversity / real, sprites", ">= 0.80", lambda v: v >= 0.8),
     ("diversity_props", "seed diversity / real, props", ">= 0.80", lambda v: v >= 0.8),
     ("diversity_textures", "seed diversity / real, textures", ">= 0.80", lambda v: v >= 0.8),
+    ("structure_diversity_sprites_props", "seed diversity / real in grey-scale structure, sprites + props", "", None),
+    ("structure_diversity_textures", "seed diversity / real in grey-scale structure, textures", "", None),
     ("sprite_prop_transparent_border", "transparent border pixels, sprites and props", ">= 0.98", lambda v: v >= 0.98),
 ]
 

@@ -88,6 +88,7 @@ def test_train_exports_a_servable_model_and_eval_writes_a_card(data_dir, tmp_pat
     per = report["per_category"]
     assert per["orc"]["kid_n"] == [4, 24] and per["orc"]["real_sources"] == 12
     assert per["orc"]["diversity"] > 0                      # 4 seeds of one prompt differ
+    assert any(e.get("structure_diversity", 0) > 0 for e in per.values()) and "grey-scale structure" in (tmp_path / "run" / "model" / "MODEL_CARD.md").read_text()
     assert {a["prompt"] for a in report["attributes"]} == {"green grass", "yellow grass"}
     assert set(s["texture_seam_ratio"]) == {"64", "256", "512"} and all(v < 1.3 for v in s["texture_seam_ratio"].values())
     assert 0 <= s["sprite_prop_transparent_border"] <= 1
@@ -123,3 +124,18 @@ def test_trainer_refuses_captions_that_contain_held_out_phrasings(data_dir, tmp_
     (leaky / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(ValueError, match="hatchet"):
         Trainer(leaky, tmp_path / "run", tiny_config())
+
+
+def test_structure_images_ignore_brightness_and_tint_but_keep_pattern_and_alpha():
+    from plugin_service.training.evaluate import structure_image
+
+    rng = np.random.default_rng(0)
+    pattern = rng.integers(40, 200, (1, 16, 16, 1)).astype(np.float32)
+    base = np.concatenate((np.repeat(pattern, 3, -1), np.full((1, 16, 16, 1), 255.0)), -1)
+    brighter_and_red = base * [1.2, 0.9, 0.9, 1.0] + [30, 10, 10, 0]   # same pattern, other brightness and tint
+    a = structure_image(np.clip(base, 0, 255).astype(np.uint8))
+    b = structure_image(np.clip(brighter_and_red, 0, 255).astype(np.uint8))
+    assert np.abs(a.astype(int) - b.astype(int)).mean() < 1.0       # rounding of the tinted input only
+    other = structure_image(np.clip(base[:, ::-1], 0, 255).astype(np.uint8))   # another pattern
+    assert np.abs(a.astype(int) - other.astype(int)).mean() > 10
+    assert (a[..., 3] == 255).all()
