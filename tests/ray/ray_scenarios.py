@@ -39,6 +39,23 @@ def by_index(assets) -> list[bytes]:
     return [a.data for a in sorted(assets, key=lambda a: a.index)]
 
 
+def served_by_every_replica(server, client, seed: int, expected: list[bytes], replicas: int = 2) -> list[dict]:
+    """Rounds of 8 concurrent copies of one request until `replicas` replicas have each computed
+    some (an idle router may send sequential requests to one replica); every answer must be
+    `expected`. Returns the replicas' snapshots."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for _ in range(15):
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: by_index(client.generate(PROMPT, kind="sprite", count=2, seed=seed)), range(8)))
+        assert all(a == expected for a in answers)
+        time.sleep(1.0)   # replicas report every 0.5 s
+        snaps = server.server.scheduler.replica_snapshots()
+        if len(snaps) >= replicas and all(s["images"] > 0 for s in snaps):
+            return snaps
+    raise AssertionError(f"not every replica served: {server.server.scheduler.replica_snapshots()}")
+
+
 def snapshots(server, count: int) -> list[dict]:
     """Wait until `count` replicas report, then return their snapshots."""
     assert wait_until(lambda: len(server.server.scheduler.replica_snapshots()) >= count, timeout=30)
@@ -61,10 +78,8 @@ def test_every_replica_gives_the_local_bytes_and_a_killed_replica_costs_clients_
     try:
         client = AssetGenClient(server.address)
         # Same request many times: both replicas serve it, every answer equals the local backend's.
-        first = [by_index(client.generate(PROMPT, kind="sprite", count=2, seed=5)) for _ in range(12)]
-        assert all(x == local_bytes(5) for x in first)
-        snaps = snapshots(server, 2)
-        assert len(snaps) == 2 and all(s["images"] > 0 for s in snaps), snaps
+        snaps = served_by_every_replica(server, client, 5, local_bytes(5))
+        assert len(snaps) == 2, snaps
 
         # 32 Generate clients with call_with_retry, and a Session submitting tag after tag.
         expected = {seed: local_bytes(seed) for seed in range(32 * 3)}
@@ -188,11 +203,8 @@ def test_a_two_node_cluster_serves_from_both_nodes(models_dir, local_bytes):
         server = ray_server(models_dir, ray_address=cluster.address)
         try:
             with AssetGenClient(server.address) as client:
-                for _ in range(12):
-                    assert by_index(client.generate(PROMPT, kind="sprite", count=2, seed=9)) == local_bytes(9)
-            snaps = snapshots(server, 2)
+                snaps = served_by_every_replica(server, client, 9, local_bytes(9))
             assert len({s["node"] for s in snaps}) == 2, snaps
-            assert all(s["images"] > 0 for s in snaps), snaps
         finally:
             server.stop()
     finally:
