@@ -1,7 +1,7 @@
 """Training-data builder: ``assetgen data build --out DIR``.
 
 Reads game art from Debian packages (Wesnoth units/items/scenery, Minetest textures and items,
-GIMP patterns) and writes the dataset the trainer consumes:
+GIMP patterns, Flare item icons and loot) and writes the dataset the trainer consumes:
 
     DIR/images/<kind>/<category>/<source>-<n>.png   64x64; sprite/prop RGBA, texture RGB tileable
     DIR/index.jsonl                                  one {"path","kind","category","caption","source","license","origin"} per image
@@ -34,15 +34,18 @@ from . import images as I
 WESNOTH = "wesnoth-1.16-data"
 MINETEST = "minetest-data"
 GIMP = "gimp-data"
-ALL_SOURCES = [WESNOTH, MINETEST, GIMP]
+FLARE = "flare-game"
+ALL_SOURCES = [WESNOTH, MINETEST, GIMP, FLARE]
 
 DEFAULT_ROOTS: dict[str, Path] = {
     WESNOTH: Path("/usr/share/games/wesnoth/1.16/data/core/images"),
     MINETEST: Path("/usr/share/games/minetest"),
     GIMP: Path("/usr/share/gimp/2.0/patterns"),
+    FLARE: Path("/usr/share/games/flare/mods/fantasycore"),
 }
 # Short licence of the art when the Debian copyright file does not say it per file.
-DEFAULT_LICENSE = {WESNOTH: "GPL-2.0-or-later", MINETEST: "CC-BY-SA-3.0", GIMP: "GPL-3.0-or-later"}
+DEFAULT_LICENSE = {WESNOTH: "GPL-2.0-or-later", MINETEST: "CC-BY-SA-3.0", GIMP: "GPL-3.0-or-later",
+                   FLARE: "CC-BY-SA-3.0+"}
 
 SPRITE_TARGET = 150   # augment (flip/scale/rotate) sprite/prop categories below this
 TEXTURE_TARGET = 240  # crops per texture category (spread over its source tiles)
@@ -275,7 +278,62 @@ def collect_gimp(root: Path) -> list[dict]:
     return recs
 
 
-COLLECTORS = {WESNOTH: collect_wesnoth, MINETEST: collect_minetest, GIMP: collect_gimp}
+FLARE_ICON_CELL = 32       # icons.png: 32 px cells, 8 per row
+FLARE_MIN_EXTENT = 28      # icons and loot frames whose visible part is smaller (px, longer side)
+                           # would be blown up into blocks when fitted to 56 px
+FLARE_BLACK = 20           # icon backgrounds and loot shadows are black up to this channel value
+
+
+def _flare_frames(anim: Path) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of each frame of a Flare animation file ("frame=i,dir,x,y,w,h,ox,oy")."""
+    rects = []
+    for line in anim.read_text(errors="replace").splitlines():
+        if line.startswith("frame="):
+            x, y, w, h = (int(v) for v in line[6:].split(",")[2:6])
+            rects.append((x, y, w, h))
+    return rects
+
+
+def collect_flare(root: Path) -> list[dict]:
+    """Flare's item icons (keyed out of their black squares) and loot animation frames, named by
+    categories.FLARE_ICONS / FLARE_LOOT. Each icon and each loot item is its own origin, so the
+    evaluation's one-image-per-source and held-out grouping treat them as separate files."""
+    recs = []
+    icons = root / "images/icons/icons.png"
+    if icons.exists():
+        with Image.open(icons) as im:
+            cols, rows = im.size[0] // FLARE_ICON_CELL, im.size[1] // FLARE_ICON_CELL
+        for i, (cat, cap) in sorted(C.FLARE_ICONS.items()):
+            y, x = divmod(i, cols)
+            if y >= rows:  # another Flare version's sheet without this icon
+                continue
+            crop = (x * FLARE_ICON_CELL, y * FLARE_ICON_CELL, FLARE_ICON_CELL, FLARE_ICON_CELL)
+            recs.append(dict(kind="prop", category=cat, caption=cap, file=icons, crops=[crop], key_black="border",
+                             min_extent=FLARE_MIN_EXTENT, origin=f"images/icons/icons.png#{i}"))
+    for stem, (cat, cap) in sorted(C.FLARE_LOOT.items()):
+        anim, sheet = root / f"animations/loot/{stem}.txt", root / f"images/loot/{stem}.png"
+        if anim.exists() and sheet.exists():
+            recs.append(dict(kind="prop", category=cat, caption=cap, file=sheet, crops=_flare_frames(anim), key_black="all",
+                             min_extent=FLARE_MIN_EXTENT))
+    return recs
+
+
+def _load_sprite_views(rec: dict) -> list[np.ndarray]:
+    """The RGBA views one sprite/prop record stands for: the whole file, or its listed crops."""
+    px = I.load_rgba(Path(rec["file"]))
+    views = [px[y:y + h, x:x + w] for x, y, w, h in rec["crops"]] if "crops" in rec else [px]
+    if rec.get("key_black"):
+        views = [I.key_out_black(v, border_only=rec["key_black"] == "border", threshold=FLARE_BLACK) for v in views]
+    return [v for v in views if _visible_extent(v) >= rec.get("min_extent", 1)]
+
+
+def _visible_extent(px: np.ndarray) -> int:
+    """Longer side (px) of the bounding box of a view's visible pixels; 0 when none is."""
+    ys, xs = np.nonzero(px[..., 3])
+    return 0 if len(ys) == 0 else int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
+
+
+COLLECTORS = {WESNOTH: collect_wesnoth, MINETEST: collect_minetest, GIMP: collect_gimp, FLARE: collect_flare}
 
 
 def _load_texture_frames(rec: dict) -> list[np.ndarray]:
@@ -352,14 +410,15 @@ def build_dataset(out: Path, sources: list[str] | None = None, install: bool = T
                 if len(base) >= max_per_category:
                     break
                 try:
-                    px = I.load_rgba(Path(r["file"]))
+                    views = _load_sprite_views(r)
                 except OSError:
                     continue
-                if not I.is_sprite_source(px):
-                    continue
-                if r.get("tc"):
-                    px = I.recolor_team(px)
-                base.append((r, px))
+                for px in views:
+                    if not I.is_sprite_source(px):
+                        continue
+                    if r.get("tc"):
+                        px = I.recolor_team(px)
+                    base.append((r, px))
             if not base:
                 continue
             n_aug = max(1, min(MAX_AUG, math.ceil(SPRITE_TARGET / len(base))))
@@ -388,7 +447,7 @@ def build_dataset(out: Path, sources: list[str] | None = None, install: bool = T
         Image.fromarray(img, "RGB" if kind == "texture" else "RGBA").save(out / rel, optimize=False)
         # origin: the source file, so evaluation can hold out whole source images (a sprite's
         # flips and rotations must not sit on both sides of a train/held-out split).
-        origin = Path(r["file"]).relative_to(roots[src]).as_posix()
+        origin = r.get("origin") or Path(r["file"]).relative_to(roots[src]).as_posix()
         index_lines.append(json.dumps({"path": rel.as_posix(), "kind": kind, "category": cat,
                                        "caption": r["caption"], "source": src, "license": r["license"],
                                        "origin": origin}))

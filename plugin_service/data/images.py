@@ -64,6 +64,34 @@ def split_frames(px: np.ndarray) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------- sprites
+def key_out_black(px: np.ndarray, border_only: bool = True, threshold: int = 12) -> np.ndarray:
+    """Make near-black pixels transparent. border_only: those connected to the border (4-neighbour
+    flood fill), for icons drawn on an opaque black square, so dark pixels enclosed by the figure
+    stay (a near-black outline on the figure's edge goes with the background); otherwise every one, for renders whose shadow is drawn as opaque black (Flare's loot).
+
+    px: [H, W, 4] uint8 RGBA; threshold: max channel value counted as black."""
+    dark = (px[..., :3].max(axis=2) < threshold) | (px[..., 3] == 0)
+    if not border_only:
+        out = px.copy()
+        out[dark] = 0
+        return out
+    reach = np.zeros_like(dark)
+    reach[0], reach[-1], reach[:, 0], reach[:, -1] = dark[0], dark[-1], dark[:, 0], dark[:, -1]
+    while True:
+        grown = reach.copy()
+        grown[1:] |= reach[:-1]
+        grown[:-1] |= reach[1:]
+        grown[:, 1:] |= reach[:, :-1]
+        grown[:, :-1] |= reach[:, 1:]
+        grown &= dark
+        if (grown == reach).all():
+            break
+        reach = grown
+    out = px.copy()
+    out[reach] = 0
+    return out
+
+
 def _resize_rgba(px: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
     if nearest:
         return np.array(Image.fromarray(px, "RGBA").resize(size, Image.NEAREST))

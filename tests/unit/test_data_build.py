@@ -1,4 +1,4 @@
-"""Training-data builder: built from a tiny synthetic Wesnoth/Minetest/GIMP-like tree."""
+"""Training-data builder: built from a tiny synthetic Wesnoth/Minetest/GIMP/Flare-like tree."""
 from __future__ import annotations
 
 import argparse
@@ -62,10 +62,25 @@ def built(tmp_path_factory):
     gimp = tmp / "gimp" / "patterns"
     (gimp / "Stone").mkdir(parents=True)
     write_pat(gimp / "Stone" / "marble1.pat", _tileable(rng, 40), "marble")
+    flare = tmp / "flare"
+    icons = np.zeros((32 * 9, 256, 4), np.uint8)
+    icons[..., 3] = 255                                   # Flare icons: opaque black squares
+    icon = icons[256:288, 0:32]                           # icon 64, a red health potion
+    icon[2:31, 10:22, :3] = (200, 30, 30)
+    icon[6:27, 15, :3] = 5                                # a dark line inside the figure stays
+    _save(flare / "images" / "icons" / "icons.png", icons)
+    loot = np.zeros((40, 60, 4), np.uint8)
+    loot[2:38, 4:20] = (220, 40, 40, 255)                 # a 36 px frame
+    loot[30:38, 20:30] = (0, 0, 0, 255)                   # its shadow: opaque black
+    loot[2:8, 40:46] = (220, 40, 40, 255)                 # a 6 px frame: too small to fit to 56 px
+    _save(flare / "images" / "loot" / "hp_potion.png", loot)
+    (flare / "animations" / "loot").mkdir(parents=True)
+    (flare / "animations" / "loot" / "hp_potion.txt").write_text(
+        "image=images/loot/hp_potion.png\n[power]\nframes=2\nframe=0,0,0,0,32,40,4,51\nframe=1,0,40,0,8,8,4,8\n")
     out = tmp / "out"
     summary = B.build_dataset(
         out, install=False, min_per_category=1, max_per_category=100,
-        roots={B.WESNOTH: wes, B.MINETEST: tmp / "minetest", B.GIMP: gimp})
+        roots={B.WESNOTH: wes, B.MINETEST: tmp / "minetest", B.GIMP: gimp, B.FLARE: flare})
     rows = [json.loads(l) for l in (out / "index.jsonl").read_text().splitlines()]
     return out, summary, rows
 
@@ -76,7 +91,7 @@ def test_index_well_formed(built):
     cats = C.all_categories()
     for r in rows:
         assert set(r) == {"path", "kind", "category", "caption", "source", "license", "origin"}
-        assert not r["origin"].startswith("/") and r["origin"].endswith((".png", ".pat"))
+        assert not r["origin"].startswith("/") and r["origin"].split("#")[0].endswith((".png", ".pat"))
         assert r["kind"] in ("texture", "sprite", "prop")
         assert cats[r["category"]] == r["kind"]
         p = Path(r["path"])
@@ -155,7 +170,7 @@ def test_captions_clean(built):
         caps[r["category"]].add(r["caption"])
     assert caps["elf"] == {"elvish archer", "female elvish archer", "elvish shaman"}
     assert caps["orc"] == {"orcish grunt", "orcish archer"}
-    assert caps["potion"] == {"red potion", "blue potion", "holy water"}
+    assert caps["potion"] == {"red potion", "blue potion", "holy water", "red health potion"}
     assert caps["cobblestone"] == {"cobblestone", "mossy cobblestone"}
     for c in set().union(*caps.values()):
         assert c == c.strip() and "  " not in c and "_" not in c and not any(ch.isdigit() for ch in c)
@@ -166,12 +181,40 @@ def test_captions_clean(built):
 def test_sources_and_licenses(built):
     out, _, rows = built
     src = {s["package"]: s for s in json.loads((out / "SOURCES.json").read_text())}
-    assert set(src) == {B.WESNOTH, B.MINETEST, B.GIMP}
+    assert set(src) == {B.WESNOTH, B.MINETEST, B.GIMP, B.FLARE}
     for name, s in src.items():
         assert s["images"] == sum(r["source"] == name for r in rows)
         assert s["categories"] == sorted({r["category"] for r in rows if r["source"] == name})
         assert s["license"] and s["version"]
     assert {r["license"] for r in rows if r["source"] == B.WESNOTH} == {"GPL-2.0-or-later"}
+
+
+def test_flare_icons_lose_their_black_square_and_loot_its_shadow_and_specks(built):
+    """Each icon is its own origin; the black square around an icon and the black shadow of a loot
+    frame become transparent, a dark line enclosed by the icon's figure stays, and a loot frame too small to
+    fit to 56 px without blowing up into blocks is left out."""
+    out, _, rows = built
+    flare = [r for r in rows if r["source"] == B.FLARE]
+    assert {r["origin"] for r in flare} == {"images/icons/icons.png#64", "images/loot/hp_potion.png"}
+    assert {r["license"] for r in flare} == {B.DEFAULT_LICENSE[B.FLARE]}
+    for r in flare:
+        a = np.array(Image.open(out / r["path"]))
+        visible = a[a[..., 3] > 0, :3].astype(int)
+        assert (visible.max(axis=1) >= 150).mean() > 0.8          # the red item, not its black square
+        dark = (visible.max(axis=1) < 20).mean()
+        if r["origin"].startswith("images/icons"):
+            assert 0 < dark < 0.2                                 # the enclosed line
+        else:
+            assert dark == 0                                      # shadow keyed out
+    views = B._load_sprite_views(B.collect_flare(out.parent / "flare")[-1])
+    assert len(views) == 1                                        # the 6 px frame is dropped
+    assert B._visible_extent(views[0]) == 36
+
+
+def test_flare_tables_name_known_categories():
+    cats = C.all_categories()
+    for cat, _ in list(C.FLARE_ICONS.values()) + list(C.FLARE_LOOT.values()):
+        assert cats[cat] == "prop"
 
 
 def test_unit_caption_and_categories():

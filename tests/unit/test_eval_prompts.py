@@ -1,7 +1,7 @@
 """The evaluation's prompt sets: complete, and never trained on."""
 from __future__ import annotations
 
-from plugin_service.data.categories import TEXTURE_RULES, all_categories
+from plugin_service.data.categories import FLARE_ICONS, FLARE_LOOT, TEXTURE_RULES, all_categories
 from plugin_service.training.captions import TRAIN_SYNONYMS, held_out_leaks, image_captions, load_eval_prompts
 from plugin_service.training.colour import HUE_CENTRES, colour_name
 
@@ -23,6 +23,8 @@ def test_no_training_caption_contains_a_held_out_phrasing():
     every colour; the trainer also refuses a data set whose own captions leak (held_out_leaks)."""
     captions = []
     sources = {cat: [cap for c, _, cap in TEXTURE_RULES if c == cat] or [cat] for cat in all_categories()}
+    for cat, cap in list(FLARE_ICONS.values()) + list(FLARE_LOOT.values()):
+        sources[cat].append(cap)
     for cat, kind in all_categories().items():
         for source in sources[cat]:
             for colour in HUE_CENTRES:
