@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "assetgen"                    # the Serve application (a RayService names it the same)
 DEPLOYMENT_NAME = "AssetReplica"
 NAMESPACE = "assetgen"                   # Ray namespace of the front door and the stats actor
+DEPLOY_POLL_S = 0.5                      # how often start() checks whether the replicas run
 STATS_ACTOR = "assetgen-replica-stats"
 REPORT_INTERVAL_S = 0.5                  # how often a replica pushes its snapshot
 STALE_AFTER_S = 5.0                      # a replica silent this long is gone (metrics drop it)
@@ -193,6 +194,19 @@ def deployment_options(config: ServiceConfig, gpus: bool) -> dict:
     return options
 
 
+def _warn_if_unplaceable(options: dict) -> None:
+    """Log, before deploying, when the replicas asked for need more CPUs or GPUs than the cluster
+    has now: they then wait (for ever, unless an autoscaling cluster adds nodes)."""
+    per = options["ray_actor_options"]
+    count = options.get("num_replicas") or options["autoscaling_config"]["initial_replicas"]
+    have = ray.cluster_resources()
+    short = [f"{count * per[key]:g} {name} (the cluster has {have.get(name, 0):g})"
+             for key, name in (("num_cpus", "CPU"), ("num_gpus", "GPU")) if count * per[key] > have.get(name, 0)]
+    if short:
+        log.warning("%d replica(s) need %s: they wait until the cluster grows; lower --replicas or "
+                    "--threads (CPUs per replica), or add nodes", count, " and ".join(short))
+
+
 def _translate(error: BaseException) -> ServiceError:
     """A Ray failure as the answer a client can act on."""
     if isinstance(error, ServiceError):
@@ -256,9 +270,36 @@ class RayScheduler:
         serve.start(proxy_location=ProxyLocation.Disabled)
         gpus = self.config.device == "cuda" or (
             self.config.device == "auto" and ray.cluster_resources().get("GPU", 0) >= 1)
-        replica = AssetReplica.options(**deployment_options(self.config, gpus))
-        self._handle = serve.run(replica.bind(replica_settings(self.config)), name=APP_NAME, route_prefix=None)
+        options = deployment_options(self.config, gpus)
+        _warn_if_unplaceable(options)
+        replica = AssetReplica.options(**options)
+        # Not serve.run: it waits for RUNNING without end when replicas cannot be placed, and its
+        # thread then keeps the process alive after SIGTERM. Deploy, then wait here, where a
+        # drain ends the wait.
+        handle = serve._run(replica.bind(replica_settings(self.config)), name=APP_NAME, route_prefix=None,
+                            _blocking=False)
         self._owns_app = True
+        self._wait_until_running()
+        self._handle = handle
+
+    def _wait_until_running(self) -> None:
+        """Poll the Serve application until it is RUNNING. Raises RuntimeError with Ray's message
+        when the deployment fails, or when the server shuts down first; logs each new message
+        Ray gives while replicas are pending (e.g. the resources a replica waits for)."""
+        last = ""
+        while not self._draining:
+            app = serve.status().applications.get(APP_NAME)
+            status = str(app.status) if app is not None else "NOT_STARTED"
+            if status.endswith("RUNNING"):
+                return
+            if status.endswith(("DEPLOY_FAILED", "UNHEALTHY")):
+                raise RuntimeError(f"Ray Serve could not deploy {APP_NAME!r}: {app.message}")
+            message = "; ".join(d.message for d in app.deployments.values() if d.message) if app is not None else ""
+            if message and message != last:
+                log.warning("replicas not running yet: %s", message)
+                last = message
+            time.sleep(DEPLOY_POLL_S)
+        raise RuntimeError("shut down while the replicas were deploying")
 
     @staticmethod
     def _serve_running() -> bool:

@@ -4,7 +4,9 @@ on their own (the file name has no test_ prefix)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from conftest import TEST_MODEL, ServerThread
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "integration"))
@@ -209,3 +212,29 @@ def test_a_two_node_cluster_serves_from_both_nodes(models_dir, local_bytes):
             server.stop()
     finally:
         cluster.shutdown()
+
+
+def test_replicas_the_cluster_cannot_place_are_named_and_sigterm_still_stops_the_server(models_dir):
+    """`assetgen serve --backend ray` asking for more CPUs than the cluster has: the log says what
+    is missing and how to fix it, health stays NOT_SERVING, and SIGTERM ends the process with
+    status 0 while the replicas are still waiting to be placed."""
+    env = dict(os.environ, ASSETGEN_MODELS=str(models_dir), ASSETGEN_MODEL=TEST_MODEL, ASSETGEN_PORT="0",
+               ASSETGEN_HOST="127.0.0.1", ASSETGEN_DEVICE="cpu", ASSETGEN_BACKEND="ray", ASSETGEN_REPLICAS="2",
+               ASSETGEN_THREADS="64")
+    proc = subprocess.Popen([sys.executable, "-m", "plugin_service.cli", "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        assert wait_until(lambda: any("replica(s) need 128 CPU" in line for line in lines), timeout=120), lines
+        port = next(int(m.group(1)) for line in lines if (m := re.search(r"listening on 127\.0\.0\.1:(\d+)", line)))
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+        assert status.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=90) == 0, lines[-20:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).parent
 RUN_LIMIT_S = 480
-SCENARIOS = 4
+SCENARIOS = 5
 
 
 def _run_scenarios() -> tuple[bool, str]:
