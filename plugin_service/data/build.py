@@ -280,7 +280,9 @@ def collect_gimp(root: Path) -> list[dict]:
 
 FLARE_ICON_CELL = 32       # icons.png: 32 px cells, 8 per row
 FLARE_MIN_EXTENT = 28      # icons and loot frames whose visible part is smaller (px, longer side)
-                           # would be blown up into blocks when fitted to 56 px
+                           # would be blown up into blocks when fitted to 56 px. It also drops 19 of
+                           # the 49 listed icons (scrolls, necklaces, some rings): assetgen-tiny
+                           # 0.7.0 trained on this data; a next data version can spare icons.
 FLARE_BLACK = 20           # icon backgrounds and loot shadows are black up to this channel value
 
 
