@@ -67,7 +67,8 @@ def split_frames(px: np.ndarray) -> list[np.ndarray]:
 def key_out_black(px: np.ndarray, border_only: bool = True, threshold: int = 12) -> np.ndarray:
     """Make near-black pixels transparent. border_only: those connected to the border (4-neighbour
     flood fill), for icons drawn on an opaque black square, so dark pixels enclosed by the figure
-    stay (a near-black outline on the figure's edge goes with the background); otherwise every one, for renders whose shadow is drawn as opaque black (Flare's loot).
+    stay (a near-black outline on the figure's edge goes with the background); otherwise every
+    one, for renders whose shadow is drawn as opaque black (Flare's loot).
 
     px: [H, W, 4] uint8 RGBA; threshold: max channel value counted as black."""
     dark = (px[..., :3].max(axis=2) < threshold) | (px[..., 3] == 0)

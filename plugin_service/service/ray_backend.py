@@ -273,9 +273,8 @@ class RayScheduler:
         options = deployment_options(self.config, gpus)
         _warn_if_unplaceable(options)
         replica = AssetReplica.options(**options)
-        # Not serve.run: it waits for RUNNING without end when replicas cannot be placed, and its
-        # thread then keeps the process alive after SIGTERM. Deploy, then wait here, where a
-        # drain ends the wait.
+        # Not serve.run: it waits for RUNNING in silence. Waiting here logs Ray's messages about
+        # pending replicas, and a drain (the server stopped while warming) ends the wait.
         handle = serve._run(replica.bind(replica_settings(self.config)), name=APP_NAME, route_prefix=None,
                             _blocking=False)
         self._owns_app = True
