@@ -2,7 +2,7 @@
 # Train a larger generator on the lent GPU machine, in one short run that reports whatever happens.
 #
 # Here, once (needs the data folder and the training extra):
-#   python -m plugin_service.training.data_pack --data data/v3 --out runs/gpu_pack --augment-captions --backbone
+#   python -m plugin_service.training.data_pack --data data/v4 --out runs/gpu_pack --augment-captions --backbone
 # (about 40 MiB: images, caption embeddings, the projected discriminator's backbone in bf16 and its
 # code; under the device tool's 64 MiB carry limit). Then the device tool's `run`:
 #   command "bash scripts/gpu_train.sh", carry ["runs/gpu_pack"], timeout_s 420
@@ -10,7 +10,7 @@
 # no text encoder; training takes MINUTES (default 4) of wall time, then export (bf16, every file
 # under 16 MiB) and a first evaluation, about 5 minutes in all. Results: $OUT/gpu_train/
 # (gpu_train.json, model/). Exit 0 = trained and exported; 2 = no CUDA (the report says so).
-# Afterwards, here: assetgen eval <returned>/model --data data/v3
+# Afterwards, here: assetgen eval <returned>/model --data data/v4
 #
 # Environment: PACK (runs/gpu_pack), OUT ($OUT or ./gpu_report), MINUTES (4), PYTHON (python3).
 # Extra arguments go to plugin_service.training.gpu_train (e.g. --smoke --max-steps 2 for the CPU check).

@@ -124,7 +124,7 @@ _PROP_CAPTIONS = {
     "village-human-burned": "burned village house", "default_book_written": "written book",
     "sceptre-of-fire": "fire sceptre", "gold-coins-large": "pile of gold coins",
     "gold-coins-medium": "gold coins", "gold-coins-small": "few gold coins", "ball-blue": "blue magic orb",
-    "ball-green": "green magic orb", "ball-magenta": "purple magic orb", "default_clay_lump": "clay lump",
+    "ball-green": "green magic orb", "ball-magenta": "purple magic orb",
 }
 
 
@@ -279,10 +279,9 @@ def collect_gimp(root: Path) -> list[dict]:
 
 
 FLARE_ICON_CELL = 32       # icons.png: 32 px cells, 8 per row
-FLARE_MIN_EXTENT = 28      # icons and loot frames whose visible part is smaller (px, longer side)
-                           # would be blown up into blocks when fitted to 56 px. It also drops 19 of
-                           # the 49 listed icons (scrolls, necklaces, some rings): assetgen-tiny
-                           # 0.7.0 trained on this data; a next data version can spare icons.
+FLARE_MIN_EXTENT = 28      # loot frames whose visible part is smaller (px, longer side) are specks of
+                           # an animation (a coin's glint, a 6 px sparkle), not the item. Icons are
+                           # whole items drawn for 32 px cells, so they are kept at any size.
 FLARE_BLACK = 20           # icon backgrounds and loot shadows are black up to this channel value
 
 
@@ -311,7 +310,7 @@ def collect_flare(root: Path) -> list[dict]:
                 continue
             crop = (x * FLARE_ICON_CELL, y * FLARE_ICON_CELL, FLARE_ICON_CELL, FLARE_ICON_CELL)
             recs.append(dict(kind="prop", category=cat, caption=cap, file=icons, crops=[crop], key_black="border",
-                             min_extent=FLARE_MIN_EXTENT, origin=f"images/icons/icons.png#{i}"))
+                             origin=f"images/icons/icons.png#{i}"))
     for stem, (cat, cap) in sorted(C.FLARE_LOOT.items()):
         anim, sheet = root / f"animations/loot/{stem}.txt", root / f"images/loot/{stem}.png"
         if anim.exists() and sheet.exists():

@@ -76,10 +76,10 @@ PROP_RULES: list[tuple[str, str]] = [
     ("tool", r"shovel|_hoe|tool_.*pick|screwdriver|bucket|anvil|key|binoculars|bugnet|flint_steel|mapping_kit"),
     ("staff", r"staff|sceptre|wand|default_stick"),
     ("blunt weapon", r"hammer|mace|club"),
-    ("potion", r"potion|holy-water|bottle|drinking_glass"),
+    ("potion", r"potion|holy-water"),  # not Minetest's empty glass bottles: white outlines, no potion
     ("jewelry", r"(^|[/_-])ring|necklace|talisman|ankh|ornate"),
     ("book", r"book|scroll|tablet|default_paper"),
-    ("treasure", r"coins|ingot|_lump|mese_crystal|default_diamond$|obsidian_shard|ball-"),
+    ("treasure", r"coins|gold_ingot|gold_lump|mese_crystal$|default_diamond$|ball-"),  # coins, gold, gems: not ore lumps
     ("container", r"chest|box|barrel|coffin|leather-pack|bag|cage|burial"),
     ("fire", r"brazier|torch|fire|flame"),
     ("building", r"castle|temple|village|windmill|mausoleum|lighthouse|scenery/well|tent-|leanto|mine-abandoned|ruin|shipwreck|wreck|dwarven-doors|gate-|signpost|trapdoor"),

@@ -68,6 +68,7 @@ def built(tmp_path_factory):
     icon = icons[256:288, 0:32]                           # icon 64, a red health potion
     icon[2:31, 10:22, :3] = (200, 30, 30)
     icon[6:27, 15, :3] = 5                                # a dark line inside the figure stays
+    icons[260:280, 38:50, :3] = (30, 30, 200)             # icon 65, a 20 px mana potion: small, but whole
     _save(flare / "images" / "icons" / "icons.png", icons)
     loot = np.zeros((40, 60, 4), np.uint8)
     loot[2:38, 4:20] = (220, 40, 40, 255)                 # a 36 px frame
@@ -170,7 +171,7 @@ def test_captions_clean(built):
         caps[r["category"]].add(r["caption"])
     assert caps["elf"] == {"elvish archer", "female elvish archer", "elvish shaman"}
     assert caps["orc"] == {"orcish grunt", "orcish archer"}
-    assert caps["potion"] == {"red potion", "blue potion", "holy water", "red health potion"}
+    assert caps["potion"] == {"red potion", "blue potion", "holy water", "red health potion", "blue mana potion"}
     assert caps["cobblestone"] == {"cobblestone", "mossy cobblestone"}
     for c in set().union(*caps.values()):
         assert c == c.strip() and "  " not in c and "_" not in c and not any(ch.isdigit() for ch in c)
@@ -191,21 +192,23 @@ def test_sources_and_licenses(built):
 
 def test_flare_icons_lose_their_black_square_and_loot_its_shadow_and_specks(built):
     """Each icon is its own origin; the black square around an icon and the black shadow of a loot
-    frame become transparent, a dark line enclosed by the icon's figure stays, and a loot frame too small to
-    fit to 56 px without blowing up into blocks is left out."""
+    frame become transparent, a dark line enclosed by the icon's figure stays, a small icon stays (it is a
+    whole item), and a loot frame that is only a speck of the animation is left out."""
     out, _, rows = built
     flare = [r for r in rows if r["source"] == B.FLARE]
-    assert {r["origin"] for r in flare} == {"images/icons/icons.png#64", "images/loot/hp_potion.png"}
+    assert {r["origin"] for r in flare} == {"images/icons/icons.png#64", "images/icons/icons.png#65",
+                                            "images/loot/hp_potion.png"}
     assert {r["license"] for r in flare} == {B.DEFAULT_LICENSE[B.FLARE]}
     for r in flare:
         a = np.array(Image.open(out / r["path"]))
-        visible = a[a[..., 3] > 0, :3].astype(int)
-        assert (visible.max(axis=1) >= 150).mean() > 0.8          # the red item, not its black square
+        # alpha under 16: a rotated copy's edge, whose colour rounds to dark in 8-bit premultiplied space
+        visible = a[a[..., 3] >= 16, :3].astype(int)
+        assert (visible.max(axis=1) >= 150).mean() > 0.8          # the red or blue item, not its black square
         dark = (visible.max(axis=1) < 20).mean()
-        if r["origin"].startswith("images/icons"):
+        if r["origin"] == "images/icons/icons.png#64":
             assert 0 < dark < 0.2                                 # the enclosed line
         else:
-            assert dark == 0                                      # shadow keyed out
+            assert dark == 0                                      # shadow and square keyed out
     views = B._load_sprite_views(B.collect_flare(out.parent / "flare")[-1])
     assert len(views) == 1                                        # the 6 px frame is dropped
     assert B._visible_extent(views[0]) == 36
@@ -226,6 +229,13 @@ def test_unit_caption_and_categories():
     assert C.unit_category("units/undead-skeletal/archer/archer-ranged") == "skeleton"
     assert C.unit_category("units/random-dice") is None
     assert C.prop_category("items/sword-2") == "sword"
+    # "potion" is a filled potion and "treasure" coins, gold and gems: Minetest's empty glassware and
+    # ore lumps drew white outlines and grey blobs for those words.
+    for name in ("vessels_glass_bottle", "vessels_steel_bottle", "vessels_drinking_glass",
+                 "default_clay_lump", "default_coal_lump", "default_steel_ingot", "default_mese_crystal_fragment"):
+        assert C.prop_category(name) not in ("potion", "treasure"), name
+    for name in ("default_gold_lump", "default_gold_ingot", "default_diamond", "default_mese_crystal"):
+        assert C.prop_category(name) == "treasure", name
     assert B.prop_caption("items/potion-red") == "red potion"
     assert B.prop_caption("default_tool_steelsword") == "steel sword"
 
