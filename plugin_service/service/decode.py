@@ -4,6 +4,11 @@ grpc.aio treats a failing request deserializer like a crash in the handler: stat
 an ERROR log with a traceback per message, so anyone could fill the logs with garbage bytes.
 This interceptor swaps each AssetGen method's deserializer for one that turns a parse failure
 into a marker, and the handler into one that answers the marker with a clear status.
+
+In a request stream the marker is raised where the handler reads it and answered by the handler's
+own task once the exception reaches it. Aborting right where the message is read would abort from
+whatever task reads the stream (a Session reads in a task of its own): that races a reply the
+handler is writing, which grpc refuses with GRPC_CALL_ERROR_TOO_MANY_OPERATIONS and an ERROR log.
 """
 from __future__ import annotations
 
@@ -16,6 +21,14 @@ from .auth import PROTECTED_PREFIX
 class _Malformed:
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+
+class _MalformedInStream(Exception):
+    """Raised by a checked request stream at a malformed message; carries its marker."""
+
+    def __init__(self, marker: _Malformed) -> None:
+        super().__init__(str(marker.error))
+        self.marker = marker
 
 
 def _message(method: str, marker: _Malformed) -> str:
@@ -40,7 +53,7 @@ def _checked(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
         async def requests():
             async for request in request_iterator:
                 if isinstance(request, _Malformed):
-                    await refuse(context, request)
+                    raise _MalformedInStream(request)
                 yield request
         return requests()
 
@@ -65,14 +78,20 @@ def _checked(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
         inner = handler.stream_unary
 
         async def behaviour(request_iterator, context):
-            return await inner(checked_iterator(request_iterator, context), context)
+            try:
+                return await inner(checked_iterator(request_iterator, context), context)
+            except _MalformedInStream as e:
+                await refuse(context, e.marker)
         field = "stream_unary"
     else:
         inner = handler.stream_stream
 
         async def behaviour(request_iterator, context):
-            async for message in inner(checked_iterator(request_iterator, context), context):
-                yield message
+            try:
+                async for message in inner(checked_iterator(request_iterator, context), context):
+                    yield message
+            except _MalformedInStream as e:
+                await refuse(context, e.marker)
         field = "stream_stream"
     return handler._replace(request_deserializer=_safe(handler.request_deserializer), **{field: behaviour})
 
