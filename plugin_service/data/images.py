@@ -93,27 +93,34 @@ def key_out_black(px: np.ndarray, border_only: bool = True, threshold: int = 12)
     return out
 
 
+def _premultiplied(px: np.ndarray) -> np.ndarray:
+    """[H, W, 4] uint8 straight alpha -> float32 premultiplied RGB and alpha, all on 0..255."""
+    a = px[..., 3:4].astype(np.float32) / 255.0
+    return np.concatenate([px[..., :3].astype(np.float32) * a, a * 255.0], axis=2)
+
+
+def _straight(pm: np.ndarray) -> np.ndarray:
+    """Inverse of _premultiplied, rounded to uint8; RGB is 0 where alpha rounds to 0."""
+    al = np.clip(pm[..., 3], 0, 255)
+    rgb = np.where(al[..., None] > 0.5, pm[..., :3] * 255.0 / np.maximum(al[..., None], 1e-3), 0)
+    return np.concatenate([np.clip(rgb, 0, 255), al[..., None]], axis=2).round().astype(np.uint8)
+
+
+def _per_channel(pm: np.ndarray, op) -> np.ndarray:
+    return np.stack([np.array(op(Image.fromarray(np.ascontiguousarray(pm[..., i]), "F"))) for i in range(4)], axis=2)
+
+
 def _resize_rgba(px: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
     if nearest:
         return np.array(Image.fromarray(px, "RGBA").resize(size, Image.NEAREST))
     # resample in premultiplied space so transparent pixels' colours don't bleed in
-    a = px[..., 3:4].astype(np.float32) / 255.0
-    pm = np.concatenate([px[..., :3].astype(np.float32) * a, a * 255.0], axis=2)
-    chans = [np.array(Image.fromarray(pm[..., i], "F").resize(size, Image.LANCZOS)) for i in range(4)]
-    out = np.stack(chans, axis=2)
-    al = np.clip(out[..., 3], 0, 255)
-    rgb = np.where(al[..., None] > 0.5, out[..., :3] * 255.0 / np.maximum(al[..., None], 1e-3), 0)
-    return np.concatenate([np.clip(rgb, 0, 255), al[..., None]], axis=2).round().astype(np.uint8)
+    return _straight(_per_channel(_premultiplied(px), lambda im: im.resize(size, Image.LANCZOS)))
 
 
 def _rotate_rgba(px: np.ndarray, degrees: float) -> np.ndarray:
-    a = px[..., 3:4].astype(np.float32) / 255.0
-    pm = (px[..., :3].astype(np.float32) * a).round().astype(np.uint8)
-    pm_im = Image.fromarray(np.concatenate([pm, px[..., 3:4]], axis=2), "RGBA")
-    r = np.array(pm_im.rotate(degrees, resample=Image.BICUBIC, expand=True))
-    al = r[..., 3:4].astype(np.float32)
-    rgb = np.where(al > 0, r[..., :3].astype(np.float32) * 255.0 / np.maximum(al, 1), 0)
-    return np.concatenate([np.clip(rgb, 0, 255), al], axis=2).round().astype(np.uint8)
+    # premultiplied as in _resize_rgba, and in float: 8-bit premultiplied colour rounds to black
+    # at low alpha, which left dark pixels along a rotated copy's edge
+    return _straight(_per_channel(_premultiplied(px), lambda im: im.rotate(degrees, resample=Image.BICUBIC, expand=True)))
 
 
 def is_sprite_source(px: np.ndarray) -> bool:

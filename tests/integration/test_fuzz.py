@@ -69,6 +69,12 @@ def generate_requests(draw) -> pb.GenerateRequest:
     return request
 
 
+def grpc_errors(caplog) -> list[str]:
+    """ERROR records of grpc itself: how it reports a handler's unexpected failure (a crash, an abort
+    it refused), even when the client still receives a well-formed status."""
+    return [r.getMessage() for r in caplog.records if r.name.startswith("grpc") and r.levelno >= logging.ERROR]
+
+
 def assert_well_formed(error: grpc.RpcError, allowed=None) -> None:
     code = error.code()
     assert isinstance(code, grpc.StatusCode) and code != grpc.StatusCode.UNKNOWN, (code, error.details())
@@ -141,9 +147,8 @@ def call_raw(channel, which: int, payloads: list[bytes]) -> None:
 @given(which=st.integers(min_value=0, max_value=2), payloads=st.lists(st.binary(max_size=300), min_size=1, max_size=5))
 def test_random_bytes_against_every_rpc(channel, caplog, which, payloads):
     call_raw(channel, which, payloads)
-    # grpc logs a handler's unexpected failure (a crash, an abort it refused) at ERROR from the server's
-    # thread; the client may still see a fine status. Records of one call can land during the next.
-    assert not [r.getMessage() for r in caplog.records if r.name.startswith("grpc") and r.levelno >= logging.ERROR]
+    # Records of one call can land during the next: the server logs from its own thread.
+    assert not grpc_errors(caplog)
 
 
 def test_a_malformed_message_after_a_session_reply_ends_the_call_cleanly(channel, caplog):
@@ -154,7 +159,7 @@ def test_a_malformed_message_after_a_session_reply_ends_the_call_cleanly(channel
         list(raw_calls(channel)[2](iter([b"", b"\xf1\xad"]), timeout=CALL_TIMEOUT_S))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "not a valid protobuf message" in caught.value.details()
-    assert not [r.getMessage() for r in caplog.records if r.name.startswith("grpc") and r.levelno >= logging.ERROR]
+    assert not grpc_errors(caplog)
 
 
 def test_oversized_message_is_refused(channel):
