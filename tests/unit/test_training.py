@@ -10,6 +10,8 @@ import torch
 from PIL import Image
 
 from plugin_service.model.model_dir import load_generator
+from plugin_service.training.captions import recolour_captions
+from plugin_service.training.colour import HUE_CENTRES, colour_name
 from plugin_service.training.evaluate import evaluate
 from plugin_service.training.train import Trainer, TrainConfig, train
 
@@ -111,6 +113,35 @@ def test_v2_recipe_trains_from_a_served_model_with_both_discriminators(data_dir,
         assert torch.equal(second.D.state_dict()[k], v), k
     stats = second.train_step()
     assert all(np.isfinite(v) for v in stats.values())
+
+
+def test_recoloured_items_get_the_colour_word_their_image_has_and_pairs_share_it(data_dir, tmp_path):
+    t = Trainer(data_dir, tmp_path / "run", tiny_config(augment_captions=True, recolour_share=1.0, lambda_colour=1.0,
+                                                        lambda_diversity=1.0))
+    _, _, hues = t.recolour
+    assert (~hues.isnan()).sum() > len(hues) // 2          # the synthetic colours are mostly clear hues
+    real, emb, kinds, cats, targets = t._batch()
+    asked = ~targets.isnan()
+    assert asked.any()
+    half = t.cfg.batch // 2
+    assert torch.equal(targets[:half].nan_to_num(-1), targets[half:2 * half].nan_to_num(-1))
+    rgba = ((real.permute(0, 2, 3, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+    names = {v: k for k, v in HUE_CENTRES.items()}
+    for i in torch.nonzero(asked).flatten().tolist():
+        word = names[float(targets[i])]
+        assert colour_name(rgba[i]) == word
+        # The caption shown (under the trainer's small embedding noise) is "<word> <category or synonym>".
+        nearest = t.prompts[int((t.embeddings @ emb[i]).argmax())]
+        assert nearest in recolour_captions(t.data.category_names[int(cats[i])])[word], nearest
+    stats = t.train_step()
+    assert "colour" in stats and all(np.isfinite(v) for v in stats.values())
+
+
+def test_recolouring_needs_augmented_captions(data_dir, tmp_path):
+    with pytest.raises(ValueError, match="--augment-captions"):
+        Trainer(data_dir, tmp_path / "run", tiny_config(recolour_share=0.5))
+    with pytest.raises(ValueError, match="--recolour-share"):
+        Trainer(data_dir, tmp_path / "run2", tiny_config(augment_captions=True, lambda_colour=1.0))
 
 
 def test_trainer_refuses_captions_that_contain_held_out_phrasings(data_dir, tmp_path):
