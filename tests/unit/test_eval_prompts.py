@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from plugin_service.data.categories import FLARE_ICONS, FLARE_LOOT, TEXTURE_RULES, all_categories
-from plugin_service.training.captions import TRAIN_SYNONYMS, held_out_leaks, image_captions, load_eval_prompts
+from plugin_service.training.captions import (TRAIN_SYNONYMS, held_out_leaks, image_captions, load_eval_prompts,
+                                               recolour_captions)
 from plugin_service.training.colour import HUE_CENTRES, colour_name
 
 import numpy as np
@@ -20,7 +21,7 @@ def test_every_category_has_a_plain_name_and_held_out_phrasings():
 
 def test_no_training_caption_contains_a_held_out_phrasing():
     """Augmented captions of every category, from every source caption the tables define, in
-    every colour; the trainer also refuses a data set whose own captions leak (held_out_leaks)."""
+    every colour, and every recoloured copy's caption; the trainer also refuses a data set whose own captions leak (held_out_leaks)."""
     captions = []
     sources = {cat: [cap for c, _, cap in TEXTURE_RULES if c == cat] or [cat] for cat in all_categories()}
     for cat, cap in list(FLARE_ICONS.values()) + list(FLARE_LOOT.values()):
@@ -34,6 +35,7 @@ def test_no_training_caption_contains_a_held_out_phrasing():
                                  "green": (20, 200, 20), "blue": (20, 60, 230), "purple": (150, 30, 220)}[colour]
                 assert colour_name(rgba) == colour
                 captions += image_captions(source, cat, kind, rgba)
+        captions += [c for caps in recolour_captions(cat).values() for c in caps]
     assert set(TRAIN_SYNONYMS) <= set(all_categories())
     assert held_out_leaks(captions) == []
     assert held_out_leaks(["a hatchet for wood"]) == [("hatchet", "a hatchet for wood")]
