@@ -328,7 +328,7 @@ class Trainer:
             half = cfg.batch // 2
             idx = np.concatenate((idx[:half], idx[:half], idx[2 * half:]))
         kinds, cats = split.kinds[idx], split.categories[idx]
-        images = split.images[idx]
+        images = augment_real(split.images[idx], kinds, self.rng)   # a copy: recolouring below writes into it
         prompt_ids = split.caption_ids[idx].clone()
         if self.image_captions is not None:
             ids, counts = self.image_captions
@@ -346,6 +346,7 @@ class Trainer:
             recolour = torch.from_numpy(self.rng.random(cfg.batch) < cfg.recolour_share) & ~hue.isnan()
             colour = torch.from_numpy(self.rng.integers(0, len(HUE_CENTRES), cfg.batch))
             pick = torch.from_numpy((self.rng.random(cfg.batch) * counts[cats].numpy()).astype(np.int64))
+            # (A hue shift commutes with the flips and rolls above.)
             if cfg.lambda_diversity:  # a pair shares its recolouring as it shares its caption in G's step
                 half = cfg.batch // 2
                 for t in (recolour, colour, pick):
@@ -354,7 +355,7 @@ class Trainer:
             images[recolour] = hue_rotate(images[recolour], centre[recolour] - hue[recolour])
             prompt_ids = torch.where(recolour, ids[cats, colour, pick], prompt_ids)
             targets = torch.where(recolour, centre, targets)
-        real = to_float(augment_real(images, kinds, self.rng)).to(self.device)
+        real = to_float(images).to(self.device)
         emb = self.embeddings[prompt_ids.to(self.device)]
         emb = F.normalize(emb + cfg.embed_noise / math.sqrt(emb.shape[1]) * torch.randn_like(emb), dim=1)
         return real, emb, kinds.to(self.device), cats.to(self.device), targets.to(self.device)
