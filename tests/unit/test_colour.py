@@ -1,7 +1,6 @@
 """Colour words in training: recolouring real images (hue_rotate) and the generator's hue loss."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from plugin_service.model.config import KIND_INDEX, get_config
