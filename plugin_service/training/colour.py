@@ -19,6 +19,19 @@ HUE_CENTRES: dict[str, float] = {"red": 0.0, "orange": 30.0, "yellow": 60.0, "gr
 MIN_SATURATION = 0.25
 
 
+def hsv(rgb: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """HSV of RGB in [0, 1] along dimension dim (3 long): (hue in degrees [0, 360), saturation, value,
+    chroma = max - min), each without that dimension. The standard hexcone formula; a grey pixel
+    (chroma 0) has hue 0 and saturation 0."""
+    r, g, b = rgb.unbind(dim)
+    v, mn = rgb.amax(dim), rgb.amin(dim)
+    chroma = v - mn
+    s = torch.where(v > 0, chroma / v.clamp(min=1e-6), torch.zeros_like(v))
+    d = chroma.clamp(min=1e-6)
+    h = torch.where(v == r, ((g - b) / d) % 6, torch.where(v == g, (b - r) / d + 2, (r - g) / d + 4)) * 60.0
+    return h, s, v, chroma
+
+
 def dominant_hue(rgba: np.ndarray) -> tuple[float, float] | None:
     """rgba: [H, W, 4] (or [H, W, 3]) uint8 -> (hue in degrees [0, 360), mean saturation), or None
     when fewer than 16 pixels are visible."""
@@ -27,13 +40,7 @@ def dominant_hue(rgba: np.ndarray) -> tuple[float, float] | None:
         px = px[px[:, 3] >= 0.5]
     if len(px) < 16:
         return None
-    rgb = px[:, :3]
-    mx, mn = rgb.max(1), rgb.min(1)
-    delta = mx - mn
-    sat = np.where(mx > 0, delta / np.maximum(mx, 1e-6), 0.0)
-    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
-    d = np.maximum(delta, 1e-6)
-    hue = np.where(mx == r, ((g - b) / d) % 6, np.where(mx == g, (b - r) / d + 2, (r - g) / d + 4)) * 60.0
+    hue, sat, _, delta = (t.numpy() for t in hsv(torch.from_numpy(px[:, :3]), dim=1))
     w = sat * (delta > 1e-6)
     if w.sum() <= 0:
         return 0.0, 0.0
@@ -47,12 +54,17 @@ def hue_name(hue: float) -> str:
     return min(HUE_CENTRES, key=lambda n: min(abs(hue - HUE_CENTRES[n]), 360 - abs(hue - HUE_CENTRES[n])))
 
 
+def clear_hue(rgba: np.ndarray) -> float | None:
+    """The dominant hue of an image's visible pixels in degrees, or None if they are too grey
+    (mean saturation below MIN_SATURATION) or too few."""
+    h = dominant_hue(rgba)
+    return None if h is None or h[1] < MIN_SATURATION else h[0]
+
+
 def colour_name(rgba: np.ndarray) -> str | None:
     """The colour word of an image's visible pixels, or None if they are too grey or too few."""
-    h = dominant_hue(rgba)
-    if h is None or h[1] < MIN_SATURATION:
-        return None
-    return hue_name(h[0])
+    h = clear_hue(rgba)
+    return None if h is None else hue_name(h)
 
 
 # ---- torch: recolouring real images and a differentiable hue for the generator -------------
@@ -69,18 +81,11 @@ def hue_rotate(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
     HSV -> RGB is the standard piecewise formula (f(n) = v - v s max(0, min(k, 4 - k, 1)),
     k = (n + h / 60) mod 6, n = 5, 3, 1)."""
     x = images.float() / 255.0
-    rgb = x[:, :3]
-    v, _ = rgb.max(1)
-    mn, _ = rgb.min(1)
-    delta = v - mn
-    s = torch.where(v > 0, delta / v.clamp(min=1e-6), torch.zeros_like(v))
-    r, g, b = rgb.unbind(1)
-    d = delta.clamp(min=1e-6)
-    h = torch.where(v == r, ((g - b) / d) % 6, torch.where(v == g, (b - r) / d + 2, (r - g) / d + 4)) * 60.0
+    h, s, v, chroma = hsv(x[:, :3], dim=1)
     h = (h + degrees.view(-1, 1, 1).float()) % 360.0
-    out = [v - v * s * ((n + h / 60.0) % 6).clamp(min=0).minimum(4 - (n + h / 60.0) % 6).clamp(0, 1) for n in (5, 3, 1)]
-    rgb = torch.stack(out, 1)
-    rgb = torch.where((delta > 1e-6).unsqueeze(1), rgb, x[:, :3])  # grey pixels have no hue to move
+    k = [(n + h / 60.0) % 6 for n in (5, 3, 1)]
+    rgb = torch.stack([v - v * s * kn.minimum(4 - kn).clamp(0, 1) for kn in k], 1)
+    rgb = torch.where((chroma > 1e-6).unsqueeze(1), rgb, x[:, :3])  # grey pixels have no hue to move
     return torch.cat(((rgb * 255.0).round().clamp(0, 255), x[:, 3:] * 255.0), 1).to(torch.uint8)
 
 

@@ -31,7 +31,7 @@ from plugin_service.model.model_dir import (DISCRIMINATOR_FILE, Manifest, defaul
 
 from .augment import diff_augment
 from .captions import recolour_captions
-from .colour import HUE_CENTRES, MIN_SATURATION, dominant_hue, hue_loss, hue_rotate
+from .colour import HUE_CENTRES, clear_hue, hue_loss, hue_rotate
 from .data_pack import is_pack, load_pack, prepare
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, to_float
@@ -65,7 +65,7 @@ class TrainConfig:
                                      # features (projected.py; 0 = off, the pixel discriminator alone)
     augment_captions: bool = False   # several captions per image (captions.py): synonyms, templates, colour words
     source_caption_share: float = 0.3  # with augment_captions: share of items shown their source caption
-    recolour_share: float = 0.0      # with augment_captions: share of items with a clear hue (colour.colour_name)
+    recolour_share: float = 0.0      # with augment_captions: share of items with a clear hue (colour.clear_hue)
                                      # whose real image is hue-rotated to a random colour word's centre and
                                      # captioned "<colour> <category or synonym>" (colour.hue_rotate), so colour
                                      # words have real examples in every colour
@@ -253,12 +253,8 @@ class Trainer:
                                      "before recolouring existed; pack it again")
                 ids[ci, k, :len(caps)] = torch.tensor([index[c] for c in caps])
                 counts[ci] = len(caps)
-        hues = torch.full((len(self.data.train.images),), float("nan"))
-        for i, image in enumerate(self.data.train.images):
-            h = dominant_hue(image.permute(1, 2, 0).numpy())
-            if h is not None and h[1] >= MIN_SATURATION:
-                hues[i] = h[0]
-        return ids, counts, hues
+        hues = [clear_hue(image.permute(1, 2, 0).numpy()) for image in self.data.train.images]
+        return ids, counts, torch.tensor([float("nan") if h is None else h for h in hues])
 
     # ---- state ---------------------------------------------------------------------------
     def _modules(self) -> tuple[tuple[str, torch.nn.Module], ...]:
@@ -328,7 +324,8 @@ class Trainer:
             half = cfg.batch // 2
             idx = np.concatenate((idx[:half], idx[:half], idx[2 * half:]))
         kinds, cats = split.kinds[idx], split.categories[idx]
-        images = augment_real(split.images[idx], kinds, self.rng)   # a copy: recolouring below writes into it
+        # A copy, which recolouring below writes into (a hue shift commutes with these flips and rolls).
+        images = augment_real(split.images[idx], kinds, self.rng)
         prompt_ids = split.caption_ids[idx].clone()
         if self.image_captions is not None:
             ids, counts = self.image_captions
@@ -346,7 +343,6 @@ class Trainer:
             recolour = torch.from_numpy(self.rng.random(cfg.batch) < cfg.recolour_share) & ~hue.isnan()
             colour = torch.from_numpy(self.rng.integers(0, len(HUE_CENTRES), cfg.batch))
             pick = torch.from_numpy((self.rng.random(cfg.batch) * counts[cats].numpy()).astype(np.int64))
-            # (A hue shift commutes with the flips and rolls above.)
             if cfg.lambda_diversity:  # a pair shares its recolouring as it shares its caption in G's step
                 half = cfg.batch // 2
                 for t in (recolour, colour, pick):
