@@ -25,6 +25,7 @@ DELEGATED = {
     ("data", "build"): "plugin_service.data.build",
     ("train",): "plugin_service.training.train",
     ("eval",): "plugin_service.training.evaluate",
+    ("average",): "plugin_service.training.average",
     ("bench",): "plugin_service.tools.bench",
     ("batch",): "plugin_service.tools.batch",
     ("loadtest",): "plugin_service.tools.loadtest",
@@ -240,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub.add_parser("build", help="build the training dataset", add_help=False).set_defaults(delegate=("data", "build"))
     sub.add_parser("train", help="train a generator", add_help=False).set_defaults(delegate=("train",))
     sub.add_parser("eval", help="evaluate a model directory", add_help=False).set_defaults(delegate=("eval",))
+    sub.add_parser("average", help="average a model's generator weights with its fine-tune's (WiSE-FT)",
+                   add_help=False).set_defaults(delegate=("average",))
     sub.add_parser("bench", help="naive vs optimized vs gRPC speed on this machine (img/s, p50/p99, % of peak)",
                    add_help=False).set_defaults(delegate=("bench",))
     sub.add_parser("batch", help="generate every asset of a TOML manifest into a folder tree (resumable)",
