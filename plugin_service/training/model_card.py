@@ -52,6 +52,18 @@ def summary_rows(s: dict, before: dict | None) -> list[str]:
     return rows
 
 
+def _provenance(data: dict, extra: dict) -> str:
+    """One sentence: how the weights came to be (trained, fine-tuned, or averaged by `assetgen average`)."""
+    base = extra.get("derived_from")
+    if extra.get("averaged_with"):
+        avg = extra["averaged_with"]
+        return (f"The weight average (1 - {avg['alpha']:g}) x {base['name']} {base['version']} + {avg['alpha']:g} x {avg['name']} "
+                f"{avg['version']}, a fine-tune of it that saw {data.get('kimg', '?')}k images of {data.get('train_images', '?')} "
+                "(`assetgen average`; its licence terms apply, below).")
+    return (f"Trained on {data.get('train_images', '?')} images for {data.get('kimg', '?')}k images shown"
+            + (f", fine-tuned from {base['name']} {base['version']} (its licence terms apply, below)." if base else "."))
+
+
 def write_model_card(model_dir: Path, manifest, report: dict, before: dict | None = None) -> Path:
     s, per = report["summary"], report["per_category"]
     data, extra = manifest.data, manifest.extra or {}
@@ -63,9 +75,7 @@ def write_model_card(model_dir: Path, manifest, report: dict, before: dict | Non
         f"{list(manifest.config.channels)}, FiLM conditioning from all-MiniLM-L6-v2 embeddings"
         + (", a mapping network from the seed's global latent" if manifest.config.version >= 2 else "") + "). Kinds: "
         + ", ".join(f"{k} ({v.sizes[0]}..{v.sizes[-1]} px)" for k, v in manifest.kinds.items()) + ".",
-        f"Trained on {data.get('train_images', '?')} images for {data.get('kimg', '?')}k images shown"
-        + (f", fine-tuned from {extra['derived_from']['name']} {extra['derived_from']['version']} (its licence terms apply, "
-           f"below)." if extra.get("derived_from") else "."),
+        _provenance(data, extra),
         "",
         "![samples](samples.png)",
         "",

@@ -9,10 +9,12 @@ import pytest
 import torch
 from PIL import Image
 
-from plugin_service.model.model_dir import load_generator
+from plugin_service.model.model_dir import load_generator, read_manifest
+from plugin_service.training.average import average_models
 from plugin_service.training.captions import recolour_captions
 from plugin_service.training.colour import HUE_CENTRES, colour_name
 from plugin_service.training.evaluate import evaluate
+from plugin_service.training.model_card import write_model_card
 from plugin_service.training.train import Trainer, TrainConfig, train
 
 CATEGORIES = [("texture", "stone"), ("texture", "grass"), ("sprite", "orc"), ("sprite", "elf"), ("prop", "sword")]
@@ -98,6 +100,11 @@ def test_train_exports_a_servable_model_and_eval_writes_a_card(data_dir, tmp_pat
     assert "held-out phrasings" in card and "| stone |" in card and "tiny-test 0.0.1" in card
     assert (tmp_path / "run" / "model" / "samples.png").exists()
     assert json.loads((tmp_path / "run" / "model" / "manifest.json").read_text())["quality"] == s
+
+    # The card of a weight average (`assetgen average`) names both ends instead of a training run.
+    avg = average_models(tmp_path / "run" / "model", tmp_path / "run" / "model", 0.5, tmp_path / "avg", "0.0.2")
+    write_model_card(avg, read_manifest(avg), report)
+    assert "The weight average (1 - 0.5) x tiny-test 0.1.0 + 0.5 x tiny-test 0.1.0" in (avg / "MODEL_CARD.md").read_text()
 
 
 def test_v2_recipe_trains_from_a_served_model_with_both_discriminators(data_dir, tmp_path):
