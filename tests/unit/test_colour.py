@@ -1,11 +1,12 @@
 """Colour words in training: recolouring real images (hue_rotate) and the generator's hue loss."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from plugin_service.model.config import KIND_INDEX, get_config
 from plugin_service.model.generator import Generator
-from plugin_service.training.colour import HUE_CENTRES, colour_name, dominant_hue, hue_loss, hue_rotate
+from plugin_service.training.colour import HUE_CENTRES, centre_loss, colour_name, dominant_hue, hue_loss, hue_rotate
 
 
 def red_figure() -> torch.Tensor:
@@ -39,8 +40,26 @@ def test_hue_loss_is_zero_on_target_and_pushes_grey_towards_colour():
     assert hue_loss(grey, torch.tensor([0.0])).item() > 1.5
 
 
-def test_the_hue_loss_teaches_a_generator_a_colour():
-    """A few steps on hue_loss alone turn a generator's texture to the asked colour word (a texture:
+def test_the_centre_loss_counts_a_neighbouring_colour_word_as_wrong():
+    """Asked for red, an orange image is named orange by the evaluation: centre_loss charges that like a
+    wrong word, where hue_loss charges the 30 degrees little."""
+    red = red_figure()
+    red[:, :3, 10:12] = torch.tensor([200, 40, 30], dtype=torch.uint8).view(3, 1, 1)
+    orange = hue_rotate(red, torch.tensor([HUE_CENTRES["orange"] - dominant_hue(red[0].permute(1, 2, 0).numpy())[0]]))
+    assert colour_name(orange[0].permute(1, 2, 0).numpy()) == "orange"
+    red_f, orange_f = red.float() / 127.5 - 1, orange.float() / 127.5 - 1
+    asked_red = torch.tensor([HUE_CENTRES["red"]])
+    assert centre_loss(red_f, asked_red).item() < 0.2   # the floor on a centre is -log 0.94 = 0.07
+    assert centre_loss(orange_f, asked_red).item() > 2.0 > 0.2 > hue_loss(orange_f, asked_red).item()
+    assert centre_loss(orange_f, torch.tensor([HUE_CENTRES["orange"]])).item() < 0.2
+    grey = torch.zeros(1, 4, 8, 8)
+    grey[:, 3] = 1
+    assert centre_loss(grey, asked_red).item() > 1.0
+
+
+@pytest.mark.parametrize("loss_fn", [hue_loss, centre_loss])
+def test_the_hue_loss_teaches_a_generator_a_colour(loss_fn):
+    """A few steps on a hue loss alone turn a generator's texture to the asked colour word (a texture:
     an untrained generator's sprites have no pixel at alpha >= 0.5 for colour_name to read)."""
     torch.manual_seed(0)
     cfg = get_config("test")
@@ -50,15 +69,15 @@ def test_the_hue_loss_teaches_a_generator_a_colour():
     kinds = torch.full((4,), KIND_INDEX["texture"])
     noise = torch.randn(4, cfg.noise_channels, 32 // cfg.stride, 32 // cfg.stride)
     target = torch.full((4,), HUE_CENTRES["blue"])
-    before = hue_loss(g(emb, noise, kinds), target).mean().item()
+    before = loss_fn(g(emb, noise, kinds), target).mean().item()
     for _ in range(40):
-        loss = hue_loss(g(emb, noise, kinds), target).mean()
+        loss = loss_fn(g(emb, noise, kinds), target).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
     with torch.no_grad():
         out = g(emb, noise, kinds)
-    after = hue_loss(out, target).mean().item()
+    after = loss_fn(out, target).mean().item()
     rgba = ((out.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
     assert after < before / 4, (before, after)
     assert all(colour_name(im[..., :3]) == "blue" for im in rgba), [dominant_hue(im[..., :3]) for im in rgba]

@@ -142,6 +142,9 @@ def test_recoloured_items_get_the_colour_word_their_image_has_and_pairs_share_it
         assert nearest in recolour_captions(t.data.category_names[int(cats[i])])[word], nearest
     stats = t.train_step()
     assert "colour" in stats and all(np.isfinite(v) for v in stats.values())
+    t.cfg.colour_loss = "centres"                          # the colour-word loss runs in the same step
+    stats = t.train_step()
+    assert stats["colour"] > 0 and all(np.isfinite(v) for v in stats.values())
 
 
 def test_recolouring_needs_augmented_captions(data_dir, tmp_path):
@@ -149,6 +152,8 @@ def test_recolouring_needs_augmented_captions(data_dir, tmp_path):
         Trainer(data_dir, tmp_path / "run", tiny_config(recolour_share=0.5))
     with pytest.raises(ValueError, match="--recolour-share"):
         Trainer(data_dir, tmp_path / "run2", tiny_config(augment_captions=True, lambda_colour=1.0))
+    with pytest.raises(ValueError, match="colour_loss must be one of"):
+        Trainer(data_dir, tmp_path / "run3", tiny_config(augment_captions=True, recolour_share=0.5, colour_loss="hsv"))
 
 
 def test_trainer_refuses_captions_that_contain_held_out_phrasings(data_dir, tmp_path):
