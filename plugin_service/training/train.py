@@ -239,7 +239,8 @@ class Trainer:
                 if module is not None and part:
                     module.load_state_dict(part, strict=prefix != "P.")
                     loaded.append(prefix[0])
-        self.derived_from = {"name": manifest.name, "version": manifest.version, "license": manifest.license}
+        self.derived_from = {"name": manifest.name, "version": manifest.version, "license": manifest.license,
+                             "history": list((manifest.extra or {}).get("history", []))}
         print(f"initialised G from {model_dir} ({manifest.name} {manifest.version}, generator version {manifest.config.version})"
               + (f", discriminators {loaded}" if loaded else f", fresh discriminators (warm-up {self.cfg.d_warmup_kimg} kimg)"),
               flush=True)
@@ -490,6 +491,14 @@ class Trainer:
                     f"fine-tuned: {own}")
         return f"Weights: {own}"
 
+    def _lineage(self) -> dict:
+        """The manifest's `extra` of a fine-tune: the base it derives from, and the base's history lines, so
+        its model card keeps how the base came to be (this run's own line is for its author to add)."""
+        if not self.derived_from:
+            return {}
+        d = self.derived_from
+        return {"derived_from": {"name": d["name"], "version": d["version"]}, **({"history": d["history"]} if d["history"] else {})}
+
     def export(self, out_dir: Path, name: str, version: str, dtype: torch.dtype = torch.float32) -> Path:
         data_info = {
             "categories": self.data.category_names,
@@ -503,7 +512,7 @@ class Trainer:
         manifest = Manifest(
             name=name, version=version, config=self.gen_cfg, kinds=default_kinds(self.gen_cfg, native=self.cfg.size),
             text_encoder=default_text_encoder(), license=self._license(), data=data_info,
-            extra={"derived_from": {k: v for k, v in self.derived_from.items() if k != "license"}} if self.derived_from else {},
+            extra=self._lineage(),
         )
         path = save_model_dir(out_dir, copy.deepcopy(self.G_ema).cpu().float(), manifest, dtype)
         # The discriminators' trainable state beside the generator: training resumes on another

@@ -120,6 +120,13 @@ def test_v2_recipe_trains_from_a_served_model_with_both_discriminators(data_dir,
         assert torch.equal(second.D.state_dict()[k], v), k
     stats = second.train_step()
     assert all(np.isfinite(v) for v in stats.values())
+    # The fine-tune's manifest names its base and keeps the base's history lines for its card.
+    manifest_a = json.loads((tmp_path / "a" / "model" / "manifest.json").read_text())
+    manifest_a.setdefault("extra", {})["history"] = ["- 0.1.0: how a came to be."]
+    (tmp_path / "a" / "model" / "manifest.json").write_text(json.dumps(manifest_a))
+    third = Trainer(data_dir, tmp_path / "c", tiny_config(lambda_projected=1.0, init=str(tmp_path / "a" / "model")))
+    extra = read_manifest(third.export(tmp_path / "c" / "model", "c", "0.2.0")).extra
+    assert extra == {"derived_from": {"name": "a", "version": "0.1.0"}, "history": ["- 0.1.0: how a came to be."]}
 
 
 def test_recoloured_items_get_the_colour_word_their_image_has_and_pairs_share_it(data_dir, tmp_path):
