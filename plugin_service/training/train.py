@@ -72,8 +72,8 @@ class TrainConfig:
                                      # whose real image is hue-rotated to a random colour word's centre and
                                      # captioned "<colour> <category or synonym>" (colour.hue_rotate), so colour
                                      # words have real examples in every colour
-    lambda_colour: float = 0.0       # weight of colour.hue_loss on G's images of recoloured items: the asked
-                                     # colour word's hue (needs recolour_share)
+    lambda_colour: float = 0.0       # weight of the hue loss (colour_loss) on G's images of recoloured items: the
+                                     # asked colour word's hue (needs recolour_share)
     colour_loss: str = "cosine"      # which hue loss: "cosine" (colour.hue_loss, distance from the hue) or
                                      # "centres" (colour.centre_loss, the colour word the evaluation would read)
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
