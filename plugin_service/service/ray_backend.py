@@ -27,6 +27,11 @@ counters, node) to one named actor every REPORT_INTERVAL_S; the front door reads
 Ray is never started implicitly in this process (Ray's auto-connect is off, below): a stray
 `ray.init()` from a Serve thread after shutdown once started a second Ray instance whose driver
 then ended the process with status 1.
+
+Ray's core worker (started by `ray.init()`) installs Abseil's failure signal handler for SIGTERM:
+it prints a stack, passes the signal on, and arms a 3 s alarm that aborts the process (SIGABRT),
+which would cut the server's graceful shutdown (`--grace`) to 3 s. The scheduler gives SIGTERM back
+to Python's handler right after connecting (`_reclaim_sigterm`).
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ import asyncio
 import dataclasses
 import logging
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -207,6 +214,15 @@ def _warn_if_unplaceable(options: dict) -> None:
                     "--threads (CPUs per replica), or add nodes", count, " and ".join(short))
 
 
+def _reclaim_sigterm() -> None:
+    """Reinstall Python's own SIGTERM handler (the server's graceful stop) over the one Ray's core
+    worker installed (module docstring). Signal handlers belong to the main thread: a server run
+    in another thread (tests) has none to reclaim."""
+    handler = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread() and callable(handler):
+        signal.signal(signal.SIGTERM, handler)
+
+
 def _translate(error: BaseException) -> ServiceError:
     """A Ray failure as the answer a client can act on."""
     if isinstance(error, ServiceError):
@@ -248,11 +264,11 @@ class RayScheduler:
         """Connect to (or start) Ray, deploy the replicas (or attach to the `assetgen` app a
         RayService already runs), and return once a replica is warm."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._connect_and_deploy)
+        await loop.run_in_executor(None, self._connect_and_deploy, loop)
         self._poller = loop.create_task(self._poll_stats())
         self.ready = True
 
-    def _connect_and_deploy(self) -> None:
+    def _connect_and_deploy(self, loop: asyncio.AbstractEventLoop) -> None:
         if not ray.is_initialized():
             if self.config.ray_address:
                 ray.init(address=self.config.ray_address, namespace=NAMESPACE, log_to_driver=False)
@@ -261,6 +277,7 @@ class RayScheduler:
                 ray.init(namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                          _node_ip_address="127.0.0.1")
                 self._started_ray = True
+            loop.call_soon_threadsafe(_reclaim_sigterm)
         self._stats_actor = ReplicaStats.options(name=STATS_ACTOR, namespace=NAMESPACE, get_if_exists=True).remote()
         running = serve.status().applications.get(APP_NAME) if self._serve_running() else None
         if running is not None and str(running.status).endswith("RUNNING"):
