@@ -74,6 +74,10 @@ class TrainConfig:
                                      # words have real examples in every colour
     lambda_colour: float = 0.0       # weight of the hue loss (colour_loss) on G's images of recoloured items: the
                                      # asked colour word's hue (needs recolour_share)
+    lambda_hue_anchor: float = 0.0   # weight of the same hue loss on G's images of items NOT recoloured that have a
+                                     # clear hue: the real item's own hue, so a caption without a colour word keeps
+                                     # its category's colours (colour training had turned plain "fire" red and
+                                     # "human soldier" purple; needs recolour_share)
     colour_loss: str = "cosine"      # which hue loss: "cosine" (colour.hue_loss, distance from the hue) or
                                      # "centres" (colour.centre_loss, the colour word the evaluation would read)
     init: str = ""                   # model directory whose generator (and discriminator, if it carries one)
@@ -122,6 +126,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --augment-captions: share of coloured items recoloured to a random colour word and captioned with it (0 = off)")
     p.add_argument("--lambda-colour", type=float, default=None,
                    help="weight of the hue loss that makes G's recoloured items the asked colour (needs --recolour-share; 0 = off)")
+    p.add_argument("--lambda-hue-anchor", type=float, default=None,
+                   help="weight of the hue loss on G's images of items that were not recoloured: their real image's own hue, so "
+                        "prompts without a colour word keep their category's colours (needs --recolour-share; 0 = off)")
     p.add_argument("--colour-loss", default=None, choices=sorted(COLOUR_LOSSES),
                    help="with --lambda-colour: cosine = distance from the asked hue; centres = cross-entropy of the colour word "
                         "its hue is named (red vs orange counts)")
@@ -135,7 +142,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(config=args.config)
     for name in ("batch", "kimg", "sample_every", "checkpoint_every", "seed", "threads", "guide", "lambda_guide", "lambda_diversity",
-                 "lambda_grid", "lambda_projected", "augment_captions", "recolour_share", "lambda_colour", "colour_loss", "init", "freeze_blocks", "d_warmup_kimg"):
+                 "lambda_grid", "lambda_projected", "augment_captions", "recolour_share", "lambda_colour", "lambda_hue_anchor", "colour_loss", "init", "freeze_blocks", "d_warmup_kimg"):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)
@@ -187,6 +194,8 @@ class Trainer:
             raise ValueError(f"colour_loss must be one of {sorted(COLOUR_LOSSES)}, got {cfg.colour_loss!r}")
         if cfg.lambda_colour and self.recolour is None:
             raise ValueError("--lambda-colour needs --recolour-share: the hue loss applies to recoloured items")
+        if cfg.lambda_hue_anchor and self.recolour is None:
+            raise ValueError("--lambda-hue-anchor needs --recolour-share: it keeps the hues of the items not recoloured")
         self.G = Generator(gen_cfg).to(self.device).to(memory_format=torch.channels_last)
         self.D = Discriminator(self.data.num_categories).to(self.device).to(memory_format=torch.channels_last)
         self.P = None
@@ -348,6 +357,7 @@ class Trainer:
             use_category = torch.from_numpy(self.rng.random(cfg.batch) < cfg.category_caption_share)
             prompt_ids[use_category] = len(self.data.captions) + cats[use_category]
         targets = torch.full((cfg.batch,), float("nan"))
+        anchors = targets.clone()
         if self.recolour is not None:
             ids, counts, hues = self.recolour
             hue = hues[idx]
@@ -362,10 +372,11 @@ class Trainer:
             images[recolour] = hue_rotate(images[recolour], centre[recolour] - hue[recolour])
             prompt_ids = torch.where(recolour, ids[cats, colour, pick], prompt_ids)
             targets = torch.where(recolour, centre, targets)
+            anchors = torch.where(recolour, anchors, hue)   # NaN where recoloured or without a clear hue
         real = to_float(images).to(self.device)
         emb = self.embeddings[prompt_ids.to(self.device)]
         emb = F.normalize(emb + cfg.embed_noise / math.sqrt(emb.shape[1]) * torch.randn_like(emb), dim=1)
-        return real, emb, kinds.to(self.device), cats.to(self.device), targets.to(self.device)
+        return real, emb, kinds.to(self.device), cats.to(self.device), targets.to(self.device), anchors.to(self.device)
 
     def _noise(self, b: int) -> torch.Tensor:
         s = self.cfg.size // self.gen_cfg.stride
@@ -379,7 +390,7 @@ class Trainer:
 
     def train_step(self) -> dict[str, float]:
         cfg = self.cfg
-        real, emb, kinds, cats, targets = self._batch()
+        real, emb, kinds, cats, targets, anchors = self._batch()
         b = real.shape[0]
         # Mismatched captions: rotate the batch; only pairs whose categories differ count.
         perm = torch.roll(torch.arange(b, device=self.device), 1)
@@ -420,7 +431,7 @@ class Trainer:
         # Fine-tuning with fresh discriminators: they learn the new data alone first, so the
         # generator's first steps follow a judge that already knows it (d_warmup_kimg).
         if self.images_seen < cfg.d_warmup_kimg * 1000:
-            loss_g, cls_fake, grid, colour = torch.zeros(()), cls_real.detach(), None, None
+            loss_g, cls_fake, grid, colour, anchor = torch.zeros(()), cls_real.detach(), None, None, None
         else:
             with self.autocast:
                 noise = self._noise(b)
@@ -453,6 +464,11 @@ class Trainer:
                 if cfg.lambda_colour and bool(asked.any()):
                     colour = COLOUR_LOSSES[cfg.colour_loss](fake[asked], targets[asked]).mean()
                     loss_g = loss_g + cfg.lambda_colour * colour
+                anchor = None
+                kept = ~anchors.isnan()
+                if cfg.lambda_hue_anchor and bool(kept.any()):
+                    anchor = COLOUR_LOSSES[cfg.colour_loss](fake[kept], anchors[kept]).mean()
+                    loss_g = loss_g + cfg.lambda_hue_anchor * anchor
             self.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             self.opt_g.step()
@@ -466,6 +482,7 @@ class Trainer:
         return {
             "loss_d": loss_d.item(), "loss_g": loss_g.item(), **({"grid": grid.item()} if grid is not None else {}),
             **({"colour": colour.item()} if colour is not None else {}),
+            **({"hue_anchor": anchor.item()} if anchor is not None else {}),
             "d_real": d_real.float().mean().item(), "d_fake": d_fake.float().mean().item(),
             "acc_real": (cls_real.argmax(1) == cats).float().mean().item(),
             "acc_fake": (cls_fake.argmax(1) == cats).float().mean().item(),

@@ -12,7 +12,7 @@ from PIL import Image
 from plugin_service.model.model_dir import load_generator, read_manifest
 from plugin_service.training.average import average_models
 from plugin_service.training.captions import recolour_captions
-from plugin_service.training.colour import HUE_CENTRES, colour_name
+from plugin_service.training.colour import HUE_CENTRES, clear_hue, colour_name
 from plugin_service.training.evaluate import evaluate
 from plugin_service.training.model_card import write_model_card
 from plugin_service.training.train import Trainer, TrainConfig, train
@@ -134,7 +134,7 @@ def test_recoloured_items_get_the_colour_word_their_image_has_and_pairs_share_it
                                                         lambda_diversity=1.0))
     _, _, hues = t.recolour
     assert (~hues.isnan()).sum() > len(hues) // 2          # the synthetic colours are mostly clear hues
-    real, emb, kinds, cats, targets = t._batch()
+    real, emb, kinds, cats, targets, anchors = t._batch()
     asked = ~targets.isnan()
     assert asked.any()
     half = t.cfg.batch // 2
@@ -147,11 +147,32 @@ def test_recoloured_items_get_the_colour_word_their_image_has_and_pairs_share_it
         # The caption shown (under the trainer's small embedding noise) is "<word> <category or synonym>".
         nearest = t.prompts[int((t.embeddings @ emb[i]).argmax())]
         assert nearest in recolour_captions(t.data.category_names[int(cats[i])])[word], nearest
+    assert anchors.isnan().all()                           # --lambda-hue-anchor off: nothing anchored
     stats = t.train_step()
     assert "colour" in stats and all(np.isfinite(v) for v in stats.values())
     t.cfg.colour_loss = "centres"                          # the colour-word loss runs in the same step
     stats = t.train_step()
     assert stats["colour"] > 0 and all(np.isfinite(v) for v in stats.values())
+
+
+def test_items_not_recoloured_are_anchored_to_their_own_hue(data_dir, tmp_path):
+    """--lambda-hue-anchor: G's image of an item that was not recoloured is pulled to the hue its
+    real image shows (a prompt without a colour word keeps its category's colours)."""
+    t = Trainer(data_dir, tmp_path / "run", tiny_config(augment_captions=True, recolour_share=0.5, lambda_colour=1.0,
+                                                        lambda_hue_anchor=1.0, colour_loss="centres"))
+    real, emb, kinds, cats, targets, anchors = t._batch()
+    asked, anchored = ~targets.isnan(), ~anchors.isnan()
+    assert anchored.any() and asked.any() and not (asked & anchored).any()
+    rgba = ((real.permute(0, 2, 3, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+    for i in range(len(rgba)):
+        hue = clear_hue(rgba[i])
+        assert (hue is not None) == bool(asked[i] or anchored[i])   # every clear hue is asked for or kept
+        if anchored[i]:
+            assert abs(hue - float(anchors[i])) < 1e-3               # kept: the real image's own hue
+    stats = t.train_step()
+    assert stats["hue_anchor"] > 0 and all(np.isfinite(v) for v in stats.values())
+    with pytest.raises(ValueError, match="--lambda-hue-anchor needs --recolour-share"):
+        Trainer(data_dir, tmp_path / "run2", tiny_config(augment_captions=True, lambda_hue_anchor=1.0))
 
 
 def test_recolouring_needs_augmented_captions(data_dir, tmp_path):
