@@ -2,9 +2,10 @@
 # Train a larger generator on the lent GPU machine, in one short run that reports whatever happens.
 #
 # Here, once (needs the data folder and the training extra):
-#   python -m plugin_service.training.data_pack --data data/v4 --out runs/gpu_pack --augment-captions --backbone
-# (about 40 MiB: images, caption embeddings, the projected discriminator's backbone in bf16 and its
-# code; under the device tool's 64 MiB carry limit). Then the device tool's `run`:
+#   python -m plugin_service.training.data_pack --data data/v4 --out runs/gpu_pack --augment-captions --backbone --guide
+# (about 43 MiB: images, caption embeddings, the projected discriminator's backbone in bf16 and its
+# code, the guide classifier; under the device tool's 64 MiB carry limit). It trains with the shipped
+# default's loss weights (gpu_train.RECIPE). Then the device tool's `run`:
 #   command "bash scripts/gpu_train.sh", carry ["runs/gpu_pack"], timeout_s 420
 # It uses the machine's own python3 and torch (nothing is installed there), code from PYTHONPATH,
 # no text encoder; training takes MINUTES (default 4) of wall time, then export (bf16, every file

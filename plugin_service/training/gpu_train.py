@@ -27,6 +27,12 @@ import time
 from pathlib import Path
 
 RETURN_LIMIT_BYTES = 16 * 2**20
+# The loss weights of the shipped default's training (README, training section; its model card's history
+# says what each gave on the CPU): mode-seeking 6, texture grid 30, guide 5, colour words from recoloured
+# copies with the centres hue loss 6. The guide needs PACK/guide.safetensors (data_pack --guide), the
+# colour words an augmented pack; without them those terms are off, and the report says which ran.
+RECIPE = {"lambda_diversity": 6.0, "lambda_grid": 30.0, "lambda_guide": 5.0,
+          "recolour_share": 0.5, "lambda_colour": 6.0, "colour_loss": "centres"}
 
 
 def environment() -> dict:
@@ -73,16 +79,21 @@ def run(args: argparse.Namespace) -> int:
     from .train import TrainConfig, Trainer
 
     pack = Path(args.pack)
-    backbone = pack / "backbone.safetensors"
+    backbone, guide = pack / "backbone.safetensors", pack / "guide.safetensors"
     augmented = load_pack(pack).image_captions is not None
-    cfg = TrainConfig(config=args.config, batch=args.batch, kimg=1e9, lambda_diversity=1.0, lambda_grid=30.0,
-                      lambda_projected=1.0 if backbone.exists() else 0.0, backbone=str(backbone) if backbone.exists() else "",
-                      augment_captions=augmented, log_every=args.log_every, seed=args.seed)
+    recipe = dict(RECIPE, lambda_projected=1.0 if backbone.exists() else 0.0)
+    if not guide.exists():
+        recipe["lambda_guide"] = 0.0
+    if not augmented:
+        recipe.update(recolour_share=0.0, lambda_colour=0.0)
+    cfg = TrainConfig(config=args.config, batch=args.batch, kimg=1e9, backbone=str(backbone) if backbone.exists() else "",
+                      guide=str(guide) if guide.exists() else "", augment_captions=augmented, log_every=args.log_every,
+                      seed=args.seed, **recipe)
     t0 = time.time()
     trainer = Trainer(pack, args.out / "run", cfg, device=device)
     report.put("setup", {"seconds": round(time.time() - t0, 1), "images": int(len(trainer.data.train.images)),
                          "prompts": len(trainer.prompts), "config": args.config, "batch": args.batch,
-                         "projected": bool(cfg.lambda_projected), "resumed_at_step": trainer.step})
+                         "projected": bool(cfg.lambda_projected), "recipe": recipe, "resumed_at_step": trainer.step})
 
     deadline = time.time() + args.minutes * 60
     started, steps, last = time.time(), 0, {}

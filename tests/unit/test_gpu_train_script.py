@@ -59,7 +59,8 @@ def test_gpu_train_script_runs_on_a_faked_lent_machine(tmp_path):
 
     data = synthetic_data(tmp_path / "data")
     pack = tmp_path / "pack"
-    assert pack_main(["--data", str(data), "--out", str(pack), "--augment-captions", "--backbone"]) == 0
+    assert pack_main(["--data", str(data), "--out", str(pack), "--augment-captions", "--backbone", "--guide"]) == 0
+    assert (pack / "guide.safetensors").exists()
     assert (pack / "site" / "efficientnet_lite_pytorch" / "model.py").exists()
     assert sum(f.stat().st_size for f in pack.rglob("*") if f.is_file()) < 64 * 2**20
 
@@ -75,6 +76,10 @@ def test_gpu_train_script_runs_on_a_faked_lent_machine(tmp_path):
     report = json.loads((out / "gpu_train" / "gpu_train.json").read_text())
     assert report["ok"] and report["phases"]["environment"]["cuda_available"] is False
     assert report["phases"]["setup"]["projected"] is True and report["phases"]["train"]["steps"] == 3
+    # The shipped default's recipe ran whole: guide from the pack, colour words from the augmented captions.
+    from plugin_service.training.gpu_train import RECIPE
+
+    assert report["phases"]["setup"]["recipe"] == dict(RECIPE, lambda_projected=1.0)
     assert not report["phases"]["export"]["too_big"]
     assert set(report["phases"]["evaluate"]["texture_seam_ratio"]) == {"64", "256", "512"}
 
