@@ -350,10 +350,10 @@ class RayScheduler:
             await asyncio.get_running_loop().run_in_executor(None, self._shutdown_ray)
 
     def _shutdown_ray(self) -> None:
-        if self._owns_app:
-            serve.delete(APP_NAME)
         if self._started_ray:
-            serve.shutdown()
+            serve.shutdown()   # and with it the app: no serve.delete, which waits ~20 s for replicas still pending
+        elif self._owns_app:
+            serve.delete(APP_NAME)
         ray.shutdown()
 
     # ---- requests --------------------------------------------------------------------------
